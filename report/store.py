@@ -1,0 +1,362 @@
+"""The local observation store (SQLite) with point-in-time reads.
+
+Every observation is kept with the period it measures (``date``), the day it became known
+(``realtime_start``), the day it stopped being the latest value (``realtime_end``), where it
+came from and when it was fetched. Nothing is ever deleted: a revision adds a row.
+
+How ``realtime_start`` is set
+-----------------------------
+* Rows that arrive with vintages (ALFRED) keep them.
+* A row that arrives without a vintage and is new to the store is dated by the catalog's
+  publication rule: the end of its period plus ``release_lag_days`` (never later than the
+  day it was fetched). A daily market close is known on its own date.
+* A row without a vintage whose value differs from the latest stored value is a revision the
+  store learned of when it was fetched: it is dated by the fetch day.
+
+A point-in-time read as of day *D* returns, per observation date on or before *D*, the value
+with the latest ``realtime_start`` on or before *D*, i.e. what was known at the end of *D*.
+
+Writes happen in one transaction per call; a failure leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .catalog import SeriesSpec, spec
+from .errors import DataError
+
+__all__ = ["Store", "StoredSeries", "WriteReport", "assumed_release", "period_end"]
+
+FAR_FUTURE = "9999-12-31"
+
+_SCHEMA = """
+PRAGMA journal_mode=WAL;
+CREATE TABLE IF NOT EXISTS observations (
+    key TEXT NOT NULL,
+    date TEXT NOT NULL,
+    realtime_start TEXT NOT NULL,
+    realtime_end TEXT NOT NULL DEFAULT '9999-12-31',
+    value REAL NOT NULL,
+    vintage_kind TEXT NOT NULL,          -- 'source' (vintage from the source) or 'assumed' (catalog rule)
+    source TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (key, date, realtime_start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fetch_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    n_new INTEGER NOT NULL,
+    n_revised INTEGER NOT NULL,
+    first_date TEXT,
+    last_date TEXT
+);
+CREATE INDEX IF NOT EXISTS fetch_log_key ON fetch_log (key, fetched_at);
+"""
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    """What the store holds for one series (for ``data status``)."""
+
+    key: str
+    source: str
+    origin: str
+    first: date
+    last: date
+    n_obs: int
+    n_revisions: int
+    last_fetched: datetime
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    """Rows added per series by one write: new observations and revisions."""
+
+    new: Mapping[str, int]
+    revised: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.new.values()) + sum(self.revised.values())
+
+
+def period_end(spec_: SeriesSpec, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Last day of the period each observation date stands for (FRED dates periods by their start)."""
+    f = spec_.frequency
+    if f == "M":
+        return dates + pd.offsets.MonthEnd(0)
+    if f == "Q":
+        return dates + pd.offsets.QuarterEnd(0)
+    if f == "A":
+        return dates + pd.offsets.YearEnd(0)
+    return dates  # daily and weekly series are dated by the day the value refers to
+
+
+def assumed_release(spec_: SeriesSpec, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Publication day assumed for observations that arrive without a vintage."""
+    return period_end(spec_, dates) + pd.Timedelta(days=spec_.release_lag_days)
+
+
+def _iso(d: date | datetime | pd.Timestamp | str) -> str:
+    return pd.Timestamp(d).strftime("%Y-%m-%d")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class Store:
+    """SQLite observation store. ``path=":memory:"`` gives a throw-away store (tests, SAMPLE)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            p = Path(self.path)
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"store {p}: cannot create its directory ({exc.strerror})") from None
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DataError(f"store {self.path}: not a usable SQLite database ({exc})") from None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(
+        self,
+        batches: Mapping[str, pd.DataFrame | pd.Series],
+        *,
+        source: str,
+        origin: str,
+        fetched_at: datetime | None = None,
+    ) -> WriteReport:
+        """Write observations for several series in one transaction.
+
+        Parameters
+        ----------
+        batches : mapping of catalog key to either a Series (index = observation dates) or a
+            DataFrame with columns ``date``, ``value`` and optionally ``realtime_start`` /
+            ``realtime_end`` (ALFRED vintages). Missing values (NaN) are not stored.
+        source : the source name recorded with each row (``fred``, ``csv``, ``sample`` ...).
+        origin : where the rows came from (file path, URL), for the fetch log.
+        fetched_at : when the rows were fetched (UTC); defaults to now.
+
+        Any error rolls the whole write back and raises ``DataError``.
+        """
+        fetched = fetched_at or _utcnow()
+        fetched_s = fetched.isoformat()
+        fetch_day = pd.Timestamp(fetched.date())
+        prepared = {key: self._prepare(key, obs) for key, obs in batches.items()}
+        new: dict[str, int] = {}
+        revised: dict[str, int] = {}
+        cur = self._conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            for key, df in prepared.items():
+                sp = spec(key)
+                if "realtime_start" in df.columns:
+                    rows, n_new, n_rev = self._rows_with_vintages(cur, key, df, source, fetched_s)
+                else:
+                    rows, n_new, n_rev = self._rows_without_vintages(cur, sp, df, source, fetched_s, fetch_day)
+                cur.executemany(
+                    "INSERT OR REPLACE INTO observations "
+                    "(key, date, realtime_start, realtime_end, value, vintage_kind, source, fetched_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                new[key], revised[key] = n_new, n_rev
+                first = df["date"].min() if len(df) else None
+                last = df["date"].max() if len(df) else None
+                cur.execute(
+                    "INSERT INTO fetch_log (key, source, origin, fetched_at, n_new, n_revised, first_date, last_date)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, source, origin, fetched_s, n_new, n_rev,
+                     _iso(first) if first is not None else None, _iso(last) if last is not None else None),
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return WriteReport(new=new, revised=revised)
+
+    @staticmethod
+    def _prepare(key: str, obs: pd.DataFrame | pd.Series) -> pd.DataFrame:
+        spec(key)  # unknown keys fail before anything is written
+        if isinstance(obs, pd.Series):
+            df = pd.DataFrame({"date": pd.DatetimeIndex(obs.index), "value": obs.to_numpy(dtype=float)})
+        else:
+            missing = {"date", "value"} - set(obs.columns)
+            if missing:
+                raise DataError(f"series {key}: observations lack column(s) {', '.join(sorted(missing))}")
+            cols = [c for c in ("date", "value", "realtime_start", "realtime_end") if c in obs.columns]
+            df = obs[cols].copy()
+            df["date"] = pd.to_datetime(df["date"])
+            df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
+            for c in ("realtime_start", "realtime_end"):
+                if c in df.columns:
+                    df[c] = pd.to_datetime(df[c])
+        df = df[np.isfinite(df["value"].to_numpy())]
+        if "realtime_start" in df.columns:
+            df = df.drop_duplicates(["date", "realtime_start"], keep="last")
+        else:
+            if df["date"].duplicated().any():
+                dup = df.loc[df["date"].duplicated(), "date"].iloc[0]
+                raise DataError(f"series {key}: observation date {_iso(dup)} appears twice")
+        return df.sort_values("date").reset_index(drop=True)
+
+    def _latest_rows(self, cur: sqlite3.Cursor, key: str) -> pd.DataFrame:
+        rows = cur.execute(
+            "SELECT date, value, MAX(realtime_start) FROM observations WHERE key = ? GROUP BY date", (key,)
+        ).fetchall()
+        return pd.DataFrame(rows, columns=["date", "value", "realtime_start"])
+
+    def _rows_without_vintages(self, cur, sp: SeriesSpec, df, source, fetched_s, fetch_day):
+        key = sp.key
+        dates = pd.DatetimeIndex(df["date"])
+        assumed = assumed_release(sp, dates)
+        assumed = assumed.where(assumed <= fetch_day, fetch_day)
+        incoming = pd.DataFrame(
+            {"date": dates.strftime("%Y-%m-%d"), "value": df["value"].to_numpy(),
+             "assumed": pd.DatetimeIndex(assumed).strftime("%Y-%m-%d")}
+        )
+        existing = self._latest_rows(cur, key)
+        merged = incoming.merge(existing, on="date", how="left", suffixes=("", "_old"))
+        is_new = merged["value_old"].isna()
+        changed = ~is_new & ~np.isclose(merged["value"], merged["value_old"].astype(float), rtol=0, atol=1e-12)
+        fetch_s = fetch_day.strftime("%Y-%m-%d")
+        rows = [
+            (key, d, rs, FAR_FUTURE, float(v), "assumed", source, fetched_s)
+            for d, v, rs in merged.loc[is_new, ["date", "value", "assumed"]].itertuples(index=False)
+        ]
+        revisions = merged.loc[changed]
+        if len(revisions):
+            # close the superseded rows, then add the revision dated by the day it was learned
+            for d, v, old_rs in revisions[["date", "value", "realtime_start"]].itertuples(index=False):
+                rs = fetch_s if fetch_s > old_rs else old_rs
+                if rs != old_rs:
+                    cur.execute(
+                        "UPDATE observations SET realtime_end = ? WHERE key = ? AND date = ? AND realtime_start = ?",
+                        (_iso(fetch_day - pd.Timedelta(days=1)), key, d, old_rs),
+                    )
+                rows.append((key, d, rs, FAR_FUTURE, float(v), "assumed", source, fetched_s))
+        return rows, int(is_new.sum()), int(changed.sum())
+
+    def _rows_with_vintages(self, cur, key, df, source, fetched_s):
+        existing = cur.execute(
+            "SELECT date, realtime_start, value FROM observations WHERE key = ?", (key,)
+        ).fetchall()
+        known = {(d, rs): v for d, rs, v in existing}
+        known_dates = {d for d, _ in known}
+        rs_col = pd.DatetimeIndex(df["realtime_start"]).strftime("%Y-%m-%d")
+        if "realtime_end" in df.columns:
+            re_col = pd.DatetimeIndex(df["realtime_end"]).strftime("%Y-%m-%d")
+        else:
+            re_col = [FAR_FUTURE] * len(df)
+        d_col = pd.DatetimeIndex(df["date"]).strftime("%Y-%m-%d")
+        rows, n_new, n_rev = [], 0, 0
+        seen_dates: set[str] = set()
+        for d, rs, re_, v in zip(d_col, rs_col, re_col, df["value"].to_numpy()):
+            old = known.get((d, rs))
+            if old is not None and abs(old - v) <= 1e-12:
+                continue
+            if d in known_dates or d in seen_dates:
+                n_rev += 1
+            else:
+                n_new += 1
+            seen_dates.add(d)
+            rows.append((key, d, rs, re_, float(v), "source", source, fetched_s))
+        return rows, n_new, n_rev
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, key: str, *, as_of: date | str | None = None) -> pd.Series:
+        """Point-in-time series for ``key``: float values on a DatetimeIndex named ``date``."""
+        return self.read_many([key], as_of=as_of)[key]
+
+    def read_many(self, keys: Iterable[str], *, as_of: date | str | None = None) -> dict[str, pd.Series]:
+        """Point-in-time reads of several series in one query (missing series come back empty)."""
+        keys = list(dict.fromkeys(keys))
+        for k in keys:
+            spec(k)
+        cutoff = _iso(as_of) if as_of is not None else FAR_FUTURE
+        out: dict[str, pd.Series] = {}
+        if not keys:
+            return out
+        marks = ",".join("?" * len(keys))
+        rows = self._conn.execute(
+            f"SELECT key, date, value FROM observations WHERE key IN ({marks}) AND date <= ? AND realtime_start <= ?"
+            " ORDER BY key, date, realtime_start",
+            (*keys, cutoff, cutoff),
+        ).fetchall()
+        if rows:
+            arr = np.array(rows, dtype=object)
+            df = pd.DataFrame({"key": arr[:, 0], "date": arr[:, 1], "value": arr[:, 2].astype(float)})
+            df = df.drop_duplicates(["key", "date"], keep="last")
+            for k, g in df.groupby("key", sort=False):
+                idx = pd.DatetimeIndex(pd.to_datetime(g["date"].to_numpy(), format="%Y-%m-%d"), name="date")
+                out[k] = pd.Series(g["value"].to_numpy(), index=idx, name=k)
+        for k in keys:
+            if k not in out:
+                out[k] = pd.Series([], index=pd.DatetimeIndex([], name="date"), name=k, dtype=float)
+        return out
+
+    def vintages(self, key: str, obs_date: date | str) -> pd.DataFrame:
+        """Every stored value of one observation, oldest vintage first."""
+        rows = self._conn.execute(
+            "SELECT realtime_start, realtime_end, value, vintage_kind, source FROM observations"
+            " WHERE key = ? AND date = ? ORDER BY realtime_start",
+            (spec(key).key, _iso(obs_date)),
+        ).fetchall()
+        return pd.DataFrame(rows, columns=["realtime_start", "realtime_end", "value", "vintage_kind", "source"])
+
+    def last_date(self, key: str) -> date | None:
+        """Latest observation date stored for ``key`` (any vintage), or None."""
+        (d,) = self._conn.execute("SELECT MAX(date) FROM observations WHERE key = ?", (spec(key).key,)).fetchone()
+        return date.fromisoformat(d) if d else None
+
+    def keys(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT key FROM observations ORDER BY key")]
+
+    def is_empty(self) -> bool:
+        return self._conn.execute("SELECT 1 FROM observations LIMIT 1").fetchone() is None
+
+    def sources(self) -> set[str]:
+        """Distinct sources of the stored rows (``sample`` marks synthetic data)."""
+        return {r[0] for r in self._conn.execute("SELECT DISTINCT source FROM observations")}
+
+    def status(self) -> list[StoredSeries]:
+        """One line per stored series: extent, counts and the latest fetch."""
+        rows = self._conn.execute(
+            "SELECT o.key, MIN(o.date), MAX(o.date), COUNT(DISTINCT o.date), COUNT(*),"
+            " (SELECT source || '\x1f' || origin || '\x1f' || fetched_at FROM fetch_log f WHERE f.key = o.key"
+            "  ORDER BY f.id DESC LIMIT 1)"
+            " FROM observations o GROUP BY o.key ORDER BY o.key"
+        ).fetchall()
+        out = []
+        for key, first, last, n_obs, n_rows, latest in rows:
+            src, origin, fetched = (latest or "?\x1f?\x1f1970-01-01T00:00:00+00:00").split("\x1f")
+            out.append(StoredSeries(key, src, origin, date.fromisoformat(first), date.fromisoformat(last),
+                                    n_obs, n_rows - n_obs, datetime.fromisoformat(fetched)))
+        return out
+
