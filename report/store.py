@@ -148,8 +148,8 @@ class Store:
         self,
         batches: Mapping[str, pd.DataFrame | pd.Series],
         *,
-        source: str,
-        origin: str,
+        source: str | Mapping[str, str],
+        origin: str | Mapping[str, str],
         fetched_at: datetime | None = None,
     ) -> WriteReport:
         """Write observations for several series in one transaction.
@@ -159,8 +159,10 @@ class Store:
         batches : mapping of catalog key to either a Series (index = observation dates) or a
             DataFrame with columns ``date``, ``value`` and optionally ``realtime_start`` /
             ``realtime_end`` (ALFRED vintages). Missing values (NaN) are not stored.
-        source : the source name recorded with each row (``fred``, ``csv``, ``sample`` ...).
-        origin : where the rows came from (file path, URL), for the fetch log.
+        source : the source name recorded with each row (``fred``, ``csv``, ``sample`` ...), or a
+            mapping of key to source name when one write gathers series from several sources.
+        origin : where the rows came from (file path, URL), for the fetch log; or a mapping of key
+            to origin.
         fetched_at : when the rows were fetched (UTC); defaults to now.
 
         Any error rolls the whole write back and raises ``DataError``.
@@ -169,6 +171,9 @@ class Store:
         fetched_s = fetched.isoformat()
         fetch_day = pd.Timestamp(fetched.date())
         prepared = {key: self._prepare(key, obs) for key, obs in batches.items()}
+        for name, arg in (("source", source), ("origin", origin)):
+            if not isinstance(arg, str) and set(prepared) - set(arg):
+                raise ValueError(f"{name} mapping lacks series {', '.join(sorted(set(prepared) - set(arg)))}")
         new: dict[str, int] = {}
         revised: dict[str, int] = {}
         cur = self._conn.cursor()
@@ -176,10 +181,12 @@ class Store:
             cur.execute("BEGIN IMMEDIATE")
             for key, df in prepared.items():
                 sp = spec(key)
+                src = source if isinstance(source, str) else source[key]
+                org = origin if isinstance(origin, str) else origin[key]
                 if "realtime_start" in df.columns:
-                    rows, n_new, n_rev = self._rows_with_vintages(cur, key, df, source, fetched_s)
+                    rows, n_new, n_rev = self._rows_with_vintages(cur, key, df, src, fetched_s)
                 else:
-                    rows, n_new, n_rev = self._rows_without_vintages(cur, sp, df, source, fetched_s, fetch_day)
+                    rows, n_new, n_rev = self._rows_without_vintages(cur, sp, df, src, fetched_s, fetch_day)
                 cur.executemany(
                     "INSERT OR REPLACE INTO observations "
                     "(key, date, realtime_start, realtime_end, value, vintage_kind, source, fetched_at) "
@@ -192,7 +199,7 @@ class Store:
                 cur.execute(
                     "INSERT INTO fetch_log (key, source, origin, fetched_at, n_new, n_revised, first_date, last_date)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, source, origin, fetched_s, n_new, n_rev,
+                    (key, src, org, fetched_s, n_new, n_rev,
                      _iso(first) if first is not None else None, _iso(last) if last is not None else None),
                 )
             cur.execute("COMMIT")
@@ -246,9 +253,11 @@ class Store:
         is_new = merged["value_old"].isna()
         changed = ~is_new & ~np.isclose(merged["value"], merged["value_old"].astype(float), rtol=0, atol=1e-12)
         fetch_s = fetch_day.strftime("%Y-%m-%d")
+        fresh = merged.loc[is_new]
         rows = [
-            (key, d, rs, FAR_FUTURE, float(v), "assumed", source, fetched_s)
-            for d, v, rs in merged.loc[is_new, ["date", "value", "assumed"]].itertuples(index=False)
+            (key, d, rs, FAR_FUTURE, v, "assumed", source, fetched_s)
+            for d, v, rs in zip(fresh["date"].tolist(), fresh["value"].astype(float).tolist(),
+                                fresh["assumed"].tolist())
         ]
         revisions = merged.loc[changed]
         if len(revisions):
