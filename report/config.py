@@ -55,7 +55,7 @@ class BriefConfig:
     sections: tuple[str, ...] = _opt(())
     headline_series: tuple[str, ...] = _opt(())
     disclaimer: str = _opt("")
-    colors: Mapping[str, str] = _opt(MappingProxyType({}))
+    colors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), metadata={"doc": ""})
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ class Config:
     archive: ArchiveConfig = ArchiveConfig()
     smtp: SmtpConfig = SmtpConfig()
     events: tuple[Event, ...] = ()
-    sections: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
-    rules: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     files: tuple[str, ...] = ()  # where it was read from, for messages
 
     def rule_params(self, rule_id: str) -> Mapping[str, Any]:

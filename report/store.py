@@ -158,7 +158,8 @@ class Store:
         ----------
         batches : mapping of catalog key to either a Series (index = observation dates) or a
             DataFrame with columns ``date``, ``value`` and optionally ``realtime_start`` /
-            ``realtime_end`` (ALFRED vintages). Missing values (NaN) are not stored.
+            ``realtime_end`` (ALFRED vintages; a missing ``realtime_end`` is an open period,
+            9999-12-31). Missing values (NaN) are not stored.
         source : the source name recorded with each row (``fred``, ``csv``, ``sample`` ...), or a
             mapping of key to source name when one write gathers series from several sources.
         origin : where the rows came from (file path, URL), for the fetch log; or a mapping of key
@@ -280,7 +281,7 @@ class Store:
         known_dates = {d for d, _ in known}
         rs_col = pd.DatetimeIndex(df["realtime_start"]).strftime("%Y-%m-%d")
         if "realtime_end" in df.columns:
-            re_col = pd.DatetimeIndex(df["realtime_end"]).strftime("%Y-%m-%d")
+            re_col = pd.DatetimeIndex(df["realtime_end"]).strftime("%Y-%m-%d").fillna(FAR_FUTURE)
         else:
             re_col = [FAR_FUTURE] * len(df)
         d_col = pd.DatetimeIndex(df["date"]).strftime("%Y-%m-%d")
@@ -344,6 +345,14 @@ class Store:
         (d,) = self._conn.execute("SELECT MAX(date) FROM observations WHERE key = ?", (spec(key).key,)).fetchone()
         return date.fromisoformat(d) if d else None
 
+    def last_vintage(self, key: str) -> date | None:
+        """Newest ``realtime_start`` among rows whose vintage came from the source (ALFRED), or None."""
+        (d,) = self._conn.execute(
+            "SELECT MAX(realtime_start) FROM observations WHERE key = ? AND vintage_kind = 'source'",
+            (spec(key).key,),
+        ).fetchone()
+        return date.fromisoformat(d) if d else None
+
     def keys(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT key FROM observations ORDER BY key")]
 
@@ -353,6 +362,19 @@ class Store:
     def sources(self) -> set[str]:
         """Distinct sources of the stored rows (``sample`` marks synthetic data)."""
         return {r[0] for r in self._conn.execute("SELECT DISTINCT source FROM observations")}
+
+    def sources_by_key(self, keys: Iterable[str]) -> dict[str, str]:
+        """Source label of the most recent write of each key (``sample`` marks synthetic data)."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._conn.execute(
+            f"SELECT key, source FROM fetch_log WHERE id IN (SELECT MAX(id) FROM fetch_log WHERE key IN ({marks})"
+            " GROUP BY key)",
+            keys,
+        ).fetchall()
+        return dict(rows)
 
     def status(self) -> list[StoredSeries]:
         """One line per stored series: extent, counts and the latest fetch."""

@@ -51,3 +51,34 @@ def pytest_collection_modifyitems(config, items):
         if "shared_data" in getattr(item, "fixturenames", ()) or "fred_dir" in getattr(item, "fixturenames", ()) \
                 or "other_dir" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared_data)
+
+
+@pytest.fixture(scope="session")
+def shared_store(shared_data: Path):
+    """An in-memory store holding all of ../shared/data (FRED CSVs and the published files), imported once."""
+    from report.sources.csvdir import import_directory
+    from report.store import Store
+
+    store = Store(":memory:")
+    import_directory(store, shared_data / "fred")
+    import_directory(store, shared_data / "other")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def shared_frame(shared_store):
+    """Factory: the point-in-time frame of the shared data as of a date (cached per date)."""
+    from datetime import date
+
+    from report.frame import Frame
+
+    cache: dict[date, Frame] = {}
+
+    def make(as_of: date | str) -> Frame:
+        d = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        if d not in cache:
+            cache[d] = Frame.from_store(shared_store, d)
+        return cache[d]
+
+    return make

@@ -1,0 +1,98 @@
+"""A small on-disk cache for expensive, deterministic work (analytics, charts, track records).
+
+Entries are keyed by a hash of: the name of the computation, the fingerprint of its input
+data, its parameters and the code version (a hash of the package sources), so a change in any
+of them misses. Values are pickled; a corrupt or unreadable entry is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Cache", "code_version"]
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the source files of the analytics, report and templates packages."""
+    h = hashlib.sha256()
+    for pkg in ("analytics", "report", "templates"):
+        import importlib
+
+        root = Path(importlib.import_module(pkg).__file__).parent
+        for p in sorted(root.rglob("*")):
+            if p.suffix in (".py", ".j2", ".toml", ".css") and p.is_file():
+                h.update(str(p.relative_to(root)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _key(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+class Cache:
+    """Pickle cache under ``root`` (created on first write)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, name: str, fingerprint: str, extra: Any = None) -> Path:
+        return self.root / name.split(".")[0] / f"{_key(name, fingerprint, extra, code_version())}.pkl"
+
+    def get_or_compute(self, name: str, fingerprint: str, extra: Any, compute: Callable[[], Any]) -> Any:
+        p = self.path(name, fingerprint, extra)
+        try:
+            with open(p, "rb") as fh:
+                value = pickle.load(fh)
+            self.hits += 1
+            return value
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            pass
+        value = compute()
+        self.misses += 1
+        self.put(p, value)
+        return value
+
+    def get_bytes(self, name: str, fingerprint: str, extra: Any = None) -> bytes | None:
+        p = self.path(name, fingerprint, extra).with_suffix(".bin")
+        try:
+            data = p.read_bytes()
+            self.hits += 1
+            return data
+        except OSError:
+            return None
+
+    def put_bytes(self, name: str, fingerprint: str, extra: Any, data: bytes) -> None:
+        self.misses += 1
+        self._atomic_write(self.path(name, fingerprint, extra).with_suffix(".bin"), data)
+
+    def put(self, p: Path, value: Any) -> None:
+        try:
+            self._atomic_write(p, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PickleError, TypeError, AttributeError):
+            pass  # unpicklable results are simply not cached
+
+    @staticmethod
+    def _atomic_write(p: Path, data: bytes) -> None:
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, p)
+        except OSError:
+            pass  # a cache that cannot be written only costs time

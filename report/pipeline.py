@@ -1,0 +1,398 @@
+"""The build pipeline: load -> point-in-time frame -> compute -> verdicts -> context -> charts
+-> templates -> write.
+
+Everything is computed in memory first (:func:`make_brief`); files are written last, into a
+temporary folder that replaces the target folder in one rename (:func:`write_brief`). One
+failing section never stops the brief: it renders as an error notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics.rules import Verdict
+
+from .assemble import build_context, verdicts_document
+from .cache import Cache
+from .charts import recession_spans, render_chart
+from .config import Config
+from .errors import DataError, MacrobriefError, RenderError
+from .frame import Frame
+from .progress import QUIET, Progress
+from .render import png_data_uri, render_html, render_pdf
+from .sections import registry
+from .sections.base import SectionInput, SectionResult
+from .store import Store
+from .theme import Theme, load_theme
+
+__all__ = [
+    "SOURCES",
+    "Brief",
+    "BuildResult",
+    "resolve_as_of",
+    "edition_of",
+    "load_data",
+    "compute_sections",
+    "make_brief",
+    "write_brief",
+    "build",
+    "package_version",
+]
+
+SOURCES = ("auto", "fred", "csv", "sample", "store")
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("macrobrief")
+    except metadata.PackageNotFoundError:  # running from a checkout without install
+        return "0+unknown"
+
+
+def resolve_as_of(as_of: date | None, today: date) -> date:
+    """The as-of date: the given one (not in the future), else the last weekday on or before today."""
+    if as_of is not None:
+        if as_of > today:
+            raise DataError(f"--as-of {as_of} is in the future (today is {today}); a brief uses only known data")
+        return as_of
+    d = today
+    while d.weekday() >= 5:
+        d -= timedelta(days=1)
+    return d
+
+
+def edition_of(as_of: date) -> str:
+    """ISO week of the as-of date, e.g. ``2025-W15``."""
+    y, w, _ = as_of.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _fred_key(config: Config) -> str | None:
+    return os.environ.get("FRED_API_KEY") or config.data.fred_api_key or None
+
+
+def load_data(
+    config: Config,
+    *,
+    source: str,
+    as_of: date,
+    data_dirs: Sequence[Path] = (),
+    progress: Progress = QUIET,
+) -> tuple[Store, str]:
+    """Open the store the build reads and bring data into it; return it and the source used.
+
+    ``auto`` fetches from FRED when an API key is set, else uses the store when it holds
+    data, else falls back to the synthetic SAMPLE source (in memory, never mixed with a desk's
+    store). ``csv`` imports ``data_dirs`` (default: the configured csv_dir and other_dir).
+    """
+    if source not in SOURCES:
+        raise DataError(f"--source must be one of {', '.join(SOURCES)}; got {source!r}")
+    if source == "auto":
+        if _fred_key(config):
+            source = "fred"
+        elif data_dirs:
+            source = "csv"
+        elif config.data.store.exists() and not Store(config.data.store).is_empty():
+            source = "store"
+        else:
+            progress.note("No FRED_API_KEY and an empty store: building from the built-in SAMPLE data "
+                          "(marked SAMPLE on every page; not publishable).")
+            source = "sample"
+    if source == "sample":
+        from .sources import sample
+
+        store = Store(":memory:")
+        with progress.step("Generating SAMPLE data"):
+            sample.load(store, as_of)
+        return store, "sample"
+    store = Store(config.data.store)
+    if source == "csv":
+        dirs = list(data_dirs) or [d for d in (config.data.csv_dir, config.data.other_dir) if d]
+        if not dirs:
+            raise DataError("--source csv needs --data-dir DIR (or data.csv_dir in the config)")
+        from .sources.csvdir import import_directory
+
+        for d in dirs:
+            with progress.step(f"Importing {d}"):
+                import_directory(store, Path(d), progress=progress.count)
+    elif source == "fred":
+        from .sources import fred
+
+        with progress.step("Fetching from FRED"):
+            report = fred.fetch(store, config, progress=progress.count)
+        failed = getattr(report, "failed", None)
+        if failed:
+            progress.note(f"FRED: {len(failed)} series could not be fetched: {', '.join(list(failed)[:8])}")
+    elif store.is_empty():
+        raise DataError(f"the store {config.data.store} is empty: run `macrobrief data import DIR` or "
+                        "`macrobrief data fetch` first, or build with --source sample")
+    return store, source
+
+
+def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None,
+                     progress: Progress = QUIET) -> list[SectionResult]:
+    """Run every enabled section; a section that raises becomes an error result."""
+    sections = registry()
+    results = []
+    for sid in config.brief.sections:
+        section = sections.get(sid)
+        if section is None:
+            continue
+        inp = SectionInput(frame, config, section_id=sid, cache=cache)
+        try:
+            with progress.step(f"Section {section.number}: {section.title}"):
+                res = section.build(inp)
+        except MacrobriefError:
+            raise
+        except Exception as exc:  # one failing section never stops the brief
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            res = section.result(status="error", error=f"{detail}. The rest of the brief is unaffected.")
+            res.gaps = inp.gaps(section.series_keys())
+        results.append(res)
+    return results
+
+
+@dataclass
+class Brief:
+    """A built brief held in memory: nothing is written until :func:`write_brief`."""
+
+    edition: str
+    as_of: date
+    frame: Frame
+    results: list[SectionResult]
+    verdicts: list[Verdict]
+    context: dict[str, Any]
+    charts: dict[str, bytes]
+    files: dict[str, bytes] = field(default_factory=dict)  # file name -> content
+    built_at: datetime | None = None
+
+    @property
+    def sample(self) -> bool:
+        return self.frame.is_sample
+
+
+def _chart_fingerprint(spec: Any, as_of: date, sample: bool, dpi: int, recessions: Any) -> str:
+    h = hashlib.sha256()
+    h.update(pickle.dumps((spec.id, spec.kind, spec.title, spec.series_keys, spec.shade_recessions, spec.width,
+                           spec.note, as_of, sample, dpi), protocol=4))
+    for k in sorted(spec.data):
+        v = spec.data[k]
+        h.update(k.encode())
+        if isinstance(v, Mapping):
+            for kk in v:
+                h.update(str(kk).encode())
+                vv = v[kk]
+                if isinstance(vv, (pd.Series, pd.DataFrame)):
+                    h.update(pd.util.hash_pandas_object(vv).to_numpy().tobytes())
+                else:
+                    h.update(repr(vv).encode())
+        elif isinstance(v, (pd.Series, pd.DataFrame)):
+            h.update(pd.util.hash_pandas_object(v).to_numpy().tobytes())
+        else:
+            h.update(repr(v).encode())
+    if spec.shade_recessions:
+        h.update(repr(recessions).encode())
+    return h.hexdigest()
+
+
+def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, theme: Theme, *,
+                cache: Cache | None = None, progress: Progress = QUIET) -> dict[str, bytes]:
+    """PNG bytes of every chart the sections declared (cached by content)."""
+    recessions = recession_spans(frame.get("recession"))
+    out: dict[str, bytes] = {}
+    specs = [c for r in results for c in r.charts]
+    for i, spec in enumerate(specs, 1):
+        if spec.id in out:
+            raise RenderError(f"chart id {spec.id!r} is declared twice")
+        fp = _chart_fingerprint(spec, frame.as_of, frame.is_sample, config.output.chart_dpi, recessions)
+        png = cache.get_bytes("charts.png", fp) if cache else None
+        if png is None:
+            png = render_chart(spec, theme=theme, as_of=frame.as_of, recessions=recessions,
+                               dpi=config.output.chart_dpi, sample=frame.is_sample)
+            if cache:
+                cache.put_bytes("charts.png", fp, None, png)
+        out[spec.id] = png
+        progress.count(i, len(specs), spec.id)
+    return out
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def make_brief(
+    frame: Frame,
+    config: Config,
+    *,
+    formats: Sequence[str] = ("html", "pdf"),
+    previous: Mapping[str, Any] | None = None,
+    cache: Cache | None = None,
+    progress: Progress = QUIET,
+    built_at: datetime | None = None,
+) -> Brief:
+    """Compute, chart and render a brief in memory."""
+    built_at = built_at or datetime.now(timezone.utc).replace(microsecond=0)
+    theme = load_theme(config.brief.colors)
+    edition = edition_of(frame.as_of)
+    results = compute_sections(frame, config, cache=cache, progress=progress)
+    verdicts = [v for r in results for v in r.verdicts]
+    with progress.step("Drawing charts"):
+        charts = draw_charts(results, frame, config, theme, cache=cache, progress=progress)
+    chart_ctx = {}
+    for cid, png in charts.items():
+        w, h = _png_size(png)
+        chart_ctx[cid] = {"uri": png_data_uri(png), "px_width": w, "px_height": h}
+    logo_uri = None
+    if config.brief.logo:
+        logo_uri = _logo_uri(config.brief.logo)
+    context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_ctx,
+                            edition=edition, built_at=built_at, version=package_version(), previous=previous,
+                            logo_uri=logo_uri)
+    files: dict[str, bytes] = {}
+    html = None
+    if "html" in formats or "pdf" in formats:
+        with progress.step("Rendering HTML"):
+            html = render_html(context, theme)
+    if "html" in formats:
+        files["brief.html"] = html.encode("utf-8")
+    if "pdf" in formats:
+        with progress.step("Rendering PDF"):
+            files["brief.pdf"] = render_pdf(html)
+    if "tex" in formats:
+        from .latex import render_tex
+
+        with progress.step("Writing LaTeX source"):
+            files["brief.tex"] = render_tex(context, theme).encode("utf-8")
+    doc = verdicts_document(verdicts, edition=edition, as_of=frame.as_of, sample=frame.is_sample,
+                            key_rows=context["cover"]["key_numbers"])
+    files["verdicts.json"] = json.dumps(doc, indent=2, default=str).encode("utf-8")
+    for cid, png in charts.items():
+        files[f"charts/{cid}.png"] = png
+    return Brief(edition=edition, as_of=frame.as_of, frame=frame, results=results, verdicts=verdicts,
+                 context=context, charts=charts, files=files, built_at=built_at)
+
+
+def _logo_uri(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"logo file {path}: {exc.strerror}; fix [brief] logo in the config") from None
+    if path.suffix.lower() == ".svg":
+        import base64
+
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    if not data.startswith(b"\x89PNG"):
+        raise RenderError(f"logo file {path}: not a PNG or SVG file")
+    return png_data_uri(data)
+
+
+def write_brief(brief: Brief, target: Path) -> dict[str, Path]:
+    """Write the brief's files into ``target`` atomically (temporary folder, then rename).
+
+    An existing ``target`` is replaced only once the new folder is complete.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise RenderError(f"cannot write to {target.parent}: {exc.strerror}") from None
+    try:
+        for name, data in brief.files.items():
+            p = tmp / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RenderError(f"cannot write the brief to {target}: {exc.strerror}") from None
+    return {name: target / name for name in brief.files}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    edition: str
+    as_of: date
+    source: str
+    sample: bool
+    out_dir: Path
+    files: Mapping[str, Path]
+    verdicts: tuple[Verdict, ...]
+    brief: Brief
+
+
+def build(
+    config: Config,
+    *,
+    as_of: date | None = None,
+    source: str = "auto",
+    data_dirs: Sequence[Path] = (),
+    out_dir: Path | None = None,
+    formats: Sequence[str] | None = None,
+    today: date | None = None,
+    progress: Progress = QUIET,
+) -> BuildResult:
+    """``macrobrief build``: load data, build the brief as of a date and write it under ``out_dir``."""
+    today = today or datetime.now().date()
+    as_of = resolve_as_of(as_of, today)
+    formats = tuple(formats or config.output.formats)
+    store, used = load_data(config, source=source, as_of=as_of, data_dirs=data_dirs, progress=progress)
+    try:
+        with progress.step(f"Reading data as of {as_of}"):
+            frame = Frame.from_store(store, as_of)
+        if not frame.has("ust_10y"):
+            raise DataError(f"no 10-year Treasury yield in the data as of {as_of}: nothing to build a brief on")
+        cache = Cache(config.output.cache) if config.output.cache else None
+        brief = make_brief(frame, config, formats=formats, cache=cache, progress=progress,
+                           previous=_previous_edition(config, brief_edition=edition_of(as_of)))
+    finally:
+        store.close()
+    target = Path(out_dir or config.output.dir) / (brief.edition + ("-SAMPLE" if brief.sample else ""))
+    with progress.step(f"Writing {target}"):
+        files = write_brief(brief, target)
+    return BuildResult(brief.edition, as_of, used, brief.sample, target, files, tuple(brief.verdicts), brief)
+
+
+def _previous_edition(config: Config, *, brief_edition: str) -> dict[str, Any] | None:
+    """Verdicts of the newest published edition before ``brief_edition`` (for "what changed")."""
+    root = config.archive.root
+    if not root.is_dir():
+        return None
+    candidates = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                        and p.name.split("-r")[0] < brief_edition)
+    for p in reversed(candidates):
+        vj = _latest_verdicts_file(p)
+        if vj is not None:
+            try:
+                return json.loads(vj.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+    return None
+
+
+def _latest_verdicts_file(edition_dir: Path) -> Path | None:
+    direct = edition_dir / "verdicts.json"
+    if direct.is_file():
+        return direct
+    revs = sorted(edition_dir.glob("r*/verdicts.json"))
+    return revs[-1] if revs else None

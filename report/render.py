@@ -1,0 +1,117 @@
+"""Rendering: the brief context through Jinja2 templates to HTML, PDF (WeasyPrint) and LaTeX.
+
+Templates get plain data and format it with the filters of :mod:`report.formatting`; they do
+no arithmetic. ``StrictUndefined`` turns a missing context value into an error. HTML output
+is autoescaped. WeasyPrint renders the same HTML with print CSS and may fetch nothing but
+``data:`` URIs and files under the templates folder or the build folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import RenderError
+from .formatting import FILTERS
+from .theme import Theme
+
+__all__ = ["html_environment", "render_html", "render_pdf", "render_css", "png_data_uri", "RestrictedFetcher"]
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("templates")))
+
+
+@lru_cache(maxsize=1)
+def html_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def png_data_uri(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def render_css(theme: Theme, *, page_size: str, footer: str) -> str:
+    env = html_environment()
+    try:
+        return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template brief.css.j2: {exc}") from None
+
+
+def render_html(context: Mapping[str, Any], theme: Theme) -> str:
+    """The self-contained HTML brief (CSS and charts inline)."""
+    env = html_environment()
+    meta = context["meta"]
+    footer = f"{meta['desk']} · {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
+    css = render_css(theme, page_size=meta["page_size"], footer=footer.replace('"', "'"))
+    try:
+        return env.get_template("brief.html.j2").render(**context, css=css, theme=theme)
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template brief.html.j2: missing context value ({exc})") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template brief.html.j2: {exc}") from None
+
+
+class RestrictedFetcher:
+    """WeasyPrint URL fetcher that serves ``data:`` URIs and files under ``roots`` only.
+
+    Anything else (http, https, files elsewhere) is refused and recorded in ``refused``.
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        from weasyprint.urls import URLFetcher
+
+        self._inner = URLFetcher(allowed_protocols=("data", "file"), timeout=5)
+        self._fail_on_errors = False
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def __call__(self, url: str):
+        from urllib.parse import unquote, urlparse
+
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return self._inner.fetch(url)
+        if scheme == "file":
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if any(path.is_relative_to(r) for r in self.roots):
+                return self._inner.fetch(url)
+        self.refused.append(url)
+        raise ValueError(f"refused to fetch {url} while rendering (only inline data and template files)")
+
+
+def render_pdf(html: str, *, base_dir: Path | None = None, title: str = "") -> bytes:
+    """PDF bytes of the HTML through WeasyPrint (print media), with the fetcher restricted."""
+    try:
+        import weasyprint
+    except OSError as exc:  # missing Pango/HarfBuzz system libraries
+        raise RenderError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango") from None
+    roots = [templates_dir()] + ([base_dir] if base_dir else [])
+    fetcher = RestrictedFetcher(roots)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        doc = weasyprint.HTML(string=html, base_url=str(base_dir or templates_dir()), url_fetcher=fetcher,
+                              encoding="utf-8")
+        pdf = doc.write_pdf()
+    except Exception as exc:  # WeasyPrint raises assorted errors on bad input
+        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+    if fetcher.refused:
+        raise RenderError(f"the brief referenced external resources: {', '.join(fetcher.refused[:3])}")
+    return pdf
