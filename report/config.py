@@ -349,16 +349,19 @@ def _validate_rules(data: Mapping[str, Any], label: str) -> Mapping[str, Mapping
 def _validate_sections(data: Mapping[str, Any], label: str, enabled: tuple[str, ...]) -> Mapping[str, Mapping[str, Any]]:
     from analytics.rules import validate_params
 
-    from .sections import registry
+    from .sections import SECTION_MODULES, registry
 
     known = registry()
     for sid in enabled:
-        if sid not in known:
-            raise ConfigError(f"{label}: [brief] sections: unknown section {sid!r} (known: {', '.join(known)})")
+        if sid not in SECTION_MODULES:
+            raise ConfigError(f"{label}: [brief] sections: unknown section {sid!r} "
+                              f"(known: {', '.join(SECTION_MODULES)})")
     out: dict[str, Mapping[str, Any]] = {}
     for sid, values in data.items():
+        if sid not in SECTION_MODULES:
+            raise ConfigError(f"{label}: [sections.{sid}] is not a known section (known: {', '.join(SECTION_MODULES)})")
         if sid not in known:
-            raise ConfigError(f"{label}: [sections.{sid}] is not a known section (known: {', '.join(known)})")
+            continue  # section module not installed in this build
         section = known[sid]
         try:
             out[sid] = MappingProxyType(validate_params(section.PARAMS, values))
