@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -262,7 +263,7 @@ class FakeFred:
         fault = self._take_fault(target)
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            message = "Too Many Requests." if fault.status == 429 else "Internal Server Error."
+            message = f"{HTTPStatus(fault.status).phrase}."
             return fault.status, headers, _error_xml(fault.status, message), 0.0, params
         if fault is not None and fault.kind == "empty":
             return 200, {}, b"", 0.0, params

@@ -25,7 +25,9 @@ fredapi builds the request URLs and parses FRED's XML; this module replaces its 
 
 Each series is written in its own store transaction: a failure on one series is reported in
 the :class:`FetchReport` and does not touch what the others stored. A missing or rejected API
-key stops the fetch at once.
+key stops the fetch at once; after ``STOP_AFTER_UNREACHABLE_SERIES`` consecutive series ran out
+of retries, the remaining ones are reported as not attempted rather than each waiting through
+its own backoff.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ ENV_API_KEY = "FRED_API_KEY"
 KEY_SIGNUP_URL = "https://fred.stlouisfed.org/docs/api/api_key.html"
 FAR_FUTURE_ISO = "9999-12-31"
 MAX_RETRY_AFTER_SECONDS = 300.0
+#: After this many consecutive series fail on retried transport errors, the rest are skipped.
+STOP_AFTER_UNREACHABLE_SERIES = 3
 _NO_SERIES = "series does not exist"
 
 
@@ -88,13 +92,17 @@ class FredRequestError(DataError):
     status : HTTP status of the last answer, or ``None`` (timeout, connection error, bad body).
     reason : what went wrong, without the request context (FRED's own message where it sent one).
     attempts : how many requests were made.
+    exhausted : True when the retries ran out on failures worth retrying (429, 5xx, timeouts,
+        connection errors, empty or partial bodies), i.e. FRED may be unreachable.
     """
 
-    def __init__(self, message: str, *, reason: str, status: int | None = None, attempts: int = 1) -> None:
+    def __init__(self, message: str, *, reason: str, status: int | None = None, attempts: int = 1,
+                 exhausted: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
         self.status = status
         self.attempts = attempts
+        self.exhausted = exhausted
 
     @property
     def series_missing(self) -> bool:
@@ -178,7 +186,7 @@ def _one_line(text: str) -> str:
 
 
 def _fred_message(body: bytes) -> str:
-    """FRED's error message from an XML (or JSON-less) error body, or ''."""
+    """FRED's error message from an XML error body, or ''."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
@@ -262,7 +270,7 @@ class FredClient(fredapi.Fred):
         )
 
     # fredapi parses every date with pandas one string at a time (about 0.1 ms each); FRED's
-    # dates are ISO days, which the standard library parses a order of magnitude faster.
+    # dates are ISO days, which the standard library parses an order of magnitude faster.
     def _parse(self, date_str, format="%Y-%m-%d"):  # noqa: A002 - fredapi's signature
         if format == "%Y-%m-%d" and isinstance(date_str, str):
             try:
@@ -288,11 +296,13 @@ class FredClient(fredapi.Fred):
             if attempt + 1 < attempts:
                 time.sleep(self._delay(attempt, last.retry_after))
         assert last is not None
+        reason = f"{last.reason}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
         raise FredRequestError(
-            f"{what}: {last.reason}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
-            reason=f"{last.reason}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
+            f"{what}: {reason}",
+            reason=reason,
             status=last.status,
             attempts=attempts,
+            exhausted=True,
         )
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -531,8 +541,14 @@ class FetchReport:
     url: str
 
     @property
-    def failed(self) -> tuple[SeriesFetch, ...]:
-        return tuple(s for s in self.series if not s.ok)
+    def failed(self) -> tuple[str, ...]:
+        """Keys of the series that failed."""
+        return tuple(s.key for s in self.series if not s.ok)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """One-line reason per failed series key."""
+        return {s.key: s.error for s in self.series if s.error is not None}
 
     @property
     def ok(self) -> bool:
@@ -552,12 +568,19 @@ class FetchReport:
                 return s
         raise KeyError(key)
 
+    def summary(self) -> str:
+        """Text for the CLI: a totals line, then one line per failed series."""
+        head = (f"FRED ({self.url}): {len(self.series)} series, {self.new} new rows, {self.revised} revised, "
+                f"{len(self.failed)} failed")
+        return "\n".join([head, *(f"  {reason}" for reason in self.errors.values())])
+
     def raise_for_errors(self) -> None:
         """Raise :class:`DataError` naming the failed series (the first one's reason in full)."""
-        bad = self.failed
-        if bad:
-            others = f" (and {len(bad) - 1} more: {', '.join(s.key for s in bad[1:])})" if len(bad) > 1 else ""
-            raise DataError(f"FRED fetch failed for {len(bad)} of {len(self.series)} series: {bad[0].error}{others}")
+        errors = list(self.errors.items())
+        if errors:
+            rest = [k for k, _ in errors[1:]]
+            others = f" (and {len(rest)} more: {', '.join(rest)})" if rest else ""
+            raise DataError(f"FRED fetch failed for {len(errors)} of {len(self.series)} series: {errors[0][1]}{others}")
 
 
 Progress = Callable[[int, int, str], None]
@@ -596,7 +619,7 @@ def fetch(
     keys : catalog keys to fetch (default: every catalog series whose source is ``fred``).
     progress : optional ``progress(done, total, label)``, called before each series with the
         number finished and the key about to be fetched, and once at the end with
-        ``done == total`` and an empty label.
+        ``done == total`` and the label ``"done"``.
     client : a ready client (default: built from ``config`` and :func:`resolve_api_key`).
 
     Returns
@@ -617,20 +640,29 @@ def fetch(
     client = client or FredClient.from_config(data)
     results: list[SeriesFetch] = []
     total = len(todo)
+    unreachable = 0  # consecutive series that ran out of retries
     for i, key in enumerate(todo):
         if progress is not None:
             progress(i, total, key)
         sp = spec(key)
+        if unreachable >= STOP_AFTER_UNREACHABLE_SERIES:
+            results.append(SeriesFetch(key, sp.source_id, last_date=store.last_date(key), error=(
+                f"series {key} (FRED {sp.source_id}): not attempted, FRED failed for the {unreachable} series "
+                "before it")))
+            continue
         before = client.requests
         try:
             result = _fetch_one(store, client, sp, data)
+            unreachable = 0
         except FredKeyError:
             raise
         except DataError as exc:
+            exhausted = isinstance(exc, FredRequestError) and exc.exhausted
+            unreachable = unreachable + 1 if exhausted else 0
             result = SeriesFetch(key, sp.source_id, last_date=store.last_date(key), error=_series_error(sp, exc))
         results.append(_with_requests(result, client.requests - before))
     if progress is not None:
-        progress(total, total, "")
+        progress(total, total, "done")
     return FetchReport(tuple(results), client.root_url)
 
 
