@@ -1,0 +1,101 @@
+"""The command line: help, one-line errors with exit codes, data status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from report.catalog import CATALOG
+from report.cli import main
+
+
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    """A desk config whose store and outputs live in tmp_path; cwd moved there too."""
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text(
+        '[data]\nstore = "store.sqlite"\n[output]\ndir = "out"\ncache = "cache"\n[archive]\nroot = "editions"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    monkeypatch.delenv("MACROBRIEF_CONFIG", raising=False)
+    return cfg
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_help_explains_the_commands(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("build", "data", "rules", "config", "SAMPLE", "exit codes"):
+        assert word in text
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2 and "usage: macrobrief" in out
+
+
+def test_future_as_of_is_one_line_exit_3(capsys, desk):
+    code, out, err = run(capsys, "build", "--config", str(desk), "--as-of", "2999-01-01", "-q")
+    assert code == 3
+    assert err.strip().count("\n") == 0
+    assert err.startswith("macrobrief: error: --as-of 2999-01-01 is in the future")
+
+
+def test_empty_store_with_source_store_says_what_to_do(capsys, desk):
+    code, _, err = run(capsys, "build", "--config", str(desk), "--source", "store", "-q")
+    assert code == 3
+    assert "is empty: run `macrobrief data import DIR` or `macrobrief data fetch` first" in err
+
+
+def test_bad_config_is_exit_2_naming_the_key(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[brief]\npage_size = "B5"\n', encoding="utf-8")
+    code, _, err = run(capsys, "config", "check", "--config", str(bad))
+    assert code == 2
+    assert "[brief] page_size: must be one of A4, Letter" in err
+
+
+def test_bad_date_argument_is_a_usage_error(capsys, desk):
+    with pytest.raises(SystemExit) as e:
+        main(["build", "--config", str(desk), "--as-of", "11/04/2025"])
+    assert e.value.code == 2
+    assert "'11/04/2025' is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_data_status_lists_every_catalog_series(capsys, desk):
+    code, out, _ = run(capsys, "data", "status", "--config", str(desk), "--as-of", "2025-04-11")
+    assert code == 0
+    lines = out.splitlines()
+    assert f"0 current, 0 stale, {len(CATALOG)} missing of {len(CATALOG)} catalog series" in lines[0]
+    listed = {ln.split()[0] for ln in lines[2:]}
+    assert listed == set(CATALOG)
+
+
+def test_rules_lists_thresholds(capsys, desk):
+    code, out, _ = run(capsys, "rules", "--config", str(desk))
+    assert code == 0
+    assert "curve_inversion" in out and "inverted_below = 0.0" in out
+
+
+def test_errors_never_print_a_traceback_in_a_real_process(tmp_path):
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text('[data]\nstore = "s.sqlite"\n', encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-m", "report.cli", "build", "--config", str(cfg), "--source", "store"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert p.returncode == 3
+    assert "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines()[-1].startswith("macrobrief: error: the store")
+    assert Path(tmp_path / "s.sqlite").exists()  # opened, nothing else written
