@@ -109,7 +109,12 @@ class Table:
     def column(self, j: int) -> pd.Series:
         """Column ``j`` as stripped strings (positional index = row number)."""
         if j not in self._cols:
-            self._cols[j] = pd.Series([r[j] for r in self.rows], dtype=object).str.strip()
+            raw = [r[j] for r in self.rows]
+            col = pd.Series(raw, dtype="str")
+            joined = "".join(raw)
+            if " " in joined or "\t" in joined:  # padded cells (CFTC text files); most files have none
+                col = col.str.strip()
+            self._cols[j] = col
         return self._cols[j]
 
     def fail(self, row: int, what: str) -> DataError:
@@ -121,11 +126,13 @@ def read_table(
     *,
     find_header: Callable[[list[str]], bool] | None = None,
     max_preamble: int = 50,
+    check_header: Callable[[list[str], int], None] | None = None,
 ) -> Table:
     """Read a CSV file strictly.
 
     The header is the first line, or, with ``find_header``, the first of the first
-    ``max_preamble`` lines it accepts (files that open with notes). Blank lines are skipped;
+    ``max_preamble`` lines it accepts (files that open with notes). ``check_header(header,
+    line)`` may raise on a wrong header before any row is looked at. Blank lines are skipped;
     every other line must have as many fields as the header.
     """
     path = Path(path)
@@ -163,6 +170,8 @@ def read_table(
     else:  # a quoted field spans lines: number the rows one by one
         lines = _row_lines(path, header_line)
     header = [h.strip() for h in header]
+    if check_header is not None:
+        check_header(header, header_line)
     lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     keep = lens != 0
     if not keep.all():
@@ -297,7 +306,7 @@ def parse_numbers(
     if not len(values):
         return np.array([], dtype=float)
     is_missing = values.isin(list(missing)).to_numpy()
-    nums = pd.to_numeric(values.where(~is_missing, None), errors="coerce").to_numpy(dtype=float)
+    nums = pd.to_numeric(values.where(~is_missing, None), errors="coerce").to_numpy(dtype=float, copy=True)
     bad = np.flatnonzero(~is_missing & ~np.isfinite(nums))
     if len(bad):
         i = bad[0]
