@@ -39,6 +39,7 @@ FAR_FUTURE = "9999-12-31"
 
 _SCHEMA = """
 PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
 CREATE TABLE IF NOT EXISTS observations (
     key TEXT NOT NULL,
     date TEXT NOT NULL,
@@ -305,30 +306,31 @@ class Store:
         return self.read_many([key], as_of=as_of)[key]
 
     def read_many(self, keys: Iterable[str], *, as_of: date | str | None = None) -> dict[str, pd.Series]:
-        """Point-in-time reads of several series in one query (missing series come back empty)."""
+        """Point-in-time reads of several series (missing series come back empty).
+
+        Rows come in primary-key order (date, then realtime_start), so the last row of each
+        date is the latest vintage known at ``as_of``.
+        """
         keys = list(dict.fromkeys(keys))
         for k in keys:
             spec(k)
         cutoff = _iso(as_of) if as_of is not None else FAR_FUTURE
         out: dict[str, pd.Series] = {}
-        if not keys:
-            return out
-        marks = ",".join("?" * len(keys))
-        rows = self._conn.execute(
-            f"SELECT key, date, value FROM observations WHERE key IN ({marks}) AND date <= ? AND realtime_start <= ?"
-            " ORDER BY key, date, realtime_start",
-            (*keys, cutoff, cutoff),
-        ).fetchall()
-        if rows:
-            arr = np.array(rows, dtype=object)
-            df = pd.DataFrame({"key": arr[:, 0], "date": arr[:, 1], "value": arr[:, 2].astype(float)})
-            df = df.drop_duplicates(["key", "date"], keep="last")
-            for k, g in df.groupby("key", sort=False):
-                idx = pd.DatetimeIndex(pd.to_datetime(g["date"].to_numpy(), format="%Y-%m-%d"), name="date")
-                out[k] = pd.Series(g["value"].to_numpy(), index=idx, name=k)
         for k in keys:
-            if k not in out:
+            rows = self._conn.execute(
+                "SELECT date, value FROM observations WHERE key = ? AND date <= ? AND realtime_start <= ?"
+                " ORDER BY date, realtime_start",
+                (k, cutoff, cutoff),
+            ).fetchall()
+            if not rows:
                 out[k] = pd.Series([], index=pd.DatetimeIndex([], name="date"), name=k, dtype=float)
+                continue
+            d_txt, vals = zip(*rows)
+            d = np.array(d_txt, dtype="datetime64[D]")
+            v = np.array(vals, dtype=float)
+            last = np.ones(len(d), dtype=bool)
+            last[:-1] = d[1:] != d[:-1]
+            out[k] = pd.Series(v[last], index=pd.DatetimeIndex(d[last].astype("datetime64[ns]"), name="date"), name=k)
         return out
 
     def vintages(self, key: str, obs_date: date | str) -> pd.DataFrame:
