@@ -41,6 +41,11 @@ __all__ = [
     "no_data_verdict",
     "validate_params",
     "track_record",
+    "weekly_dates",
+    "asof_values",
+    "forward_return",
+    "forward_change",
+    "forward_max",
 ]
 
 NO_DATA = "no data"
@@ -411,3 +416,132 @@ def weekly_states(evaluate: Callable[[pd.Timestamp], str], dates: Iterable[pd.Ti
     """Evaluate a state function at each date (helper for rules without a vectorised history)."""
     dates = list(dates)
     return pd.Series([evaluate(d) for d in dates], index=pd.DatetimeIndex(dates), dtype=object)
+
+
+# --- the track-record pattern: weekly dates, point-in-time inputs, forward outcomes ------------
+#
+# A rule's history is evaluated by a vectorised state function ``<rule>_states(inputs, params=,
+# dates=)`` that reads, for each date, only the last observation on or before it
+# (:func:`asof_values`); the outcome the rule speaks to is measured over the window *after*
+# each date (:func:`forward_return`, :func:`forward_change`, :func:`forward_max`), NaN while that
+# window has not elapsed in the data. :func:`track_record` then summarises states against
+# outcomes. Sections compute this once per data fingerprint through ``inp.cached``.
+
+
+def weekly_dates(start: date | pd.Timestamp, end: date | pd.Timestamp, *, weekday: int = 4) -> pd.DatetimeIndex:
+    """Every ``weekday`` (0 = Monday, 4 = Friday) from ``start`` to ``end`` inclusive."""
+    if not 0 <= weekday <= 6:
+        raise ValueError(f"weekday must be 0..6; got {weekday!r}")
+    code = ("W-MON", "W-TUE", "W-WED", "W-THU", "W-FRI", "W-SAT", "W-SUN")[weekday]
+    return pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=code)
+
+
+def asof_values(s: pd.Series, dates: Iterable[pd.Timestamp], *, max_age_days: int | None = None) -> pd.Series:
+    """The last observation of ``s`` on or before each date (no look-ahead).
+
+    A date whose last observation is more than ``max_age_days`` calendar days old gets NaN
+    (a stale input is not carried forward indefinitely).
+    """
+    idx = pd.DatetimeIndex(dates)
+    s = s.dropna().sort_index()
+    if s.empty or len(idx) == 0:
+        return pd.Series(np.nan, index=idx, dtype=float)
+    pos = s.index.searchsorted(idx, side="right") - 1
+    ok = pos >= 0
+    vals = np.full(len(idx), np.nan)
+    vals[ok] = s.to_numpy(dtype=float)[pos[ok]]
+    if max_age_days is not None:
+        obs = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+        obs[ok] = s.index.to_numpy()[pos[ok]]
+        age = (idx.to_numpy() - obs) / np.timedelta64(1, "D")
+        vals[~(age <= max_age_days)] = np.nan
+    return pd.Series(vals, index=idx, dtype=float)
+
+
+def _horizon_end(idx: pd.DatetimeIndex, days: int | None, months: int | None) -> pd.DatetimeIndex:
+    if (days is None) == (months is None):
+        raise ValueError("give exactly one of days or months for the horizon")
+    if days is not None:
+        if days < 1:
+            raise ValueError(f"days must be >= 1; got {days}")
+        return idx + pd.Timedelta(days=days)
+    if months < 1:
+        raise ValueError(f"months must be >= 1; got {months}")
+    return idx + pd.DateOffset(months=months)
+
+
+def forward_return(
+    prices: pd.Series, dates: Iterable[pd.Timestamp], *, days: int | None = None, months: int | None = None
+) -> pd.Series:
+    """Percent return from each date to the horizon: ``100 (P_end / P_start - 1)``.
+
+    ``P_start`` is the last price on or before the date and ``P_end`` the last price on or
+    before date + horizon. NaN when the data ends before the horizon (the window has not
+    elapsed) or a price is missing.
+    """
+    idx = pd.DatetimeIndex(dates)
+    end = _horizon_end(idx, days, months)
+    p = prices.dropna().sort_index()
+    start_v = asof_values(p, idx).to_numpy()
+    end_v = asof_values(p, end).to_numpy()
+    out = 100.0 * (end_v / start_v - 1.0)
+    if p.empty:
+        return pd.Series(np.nan, index=idx, dtype=float)
+    out[end > p.index[-1]] = np.nan
+    return pd.Series(out, index=idx, dtype=float)
+
+
+def forward_change(
+    s: pd.Series, dates: Iterable[pd.Timestamp], *, days: int | None = None, months: int | None = None,
+    scale: float = 1.0,
+) -> pd.Series:
+    """Change of a level from each date to the horizon, times ``scale`` (100 turns pp into bp).
+
+    Same windows and NaN rules as :func:`forward_return`.
+    """
+    idx = pd.DatetimeIndex(dates)
+    end = _horizon_end(idx, days, months)
+    v = s.dropna().sort_index()
+    out = scale * (asof_values(v, end).to_numpy() - asof_values(v, idx).to_numpy())
+    if v.empty:
+        return pd.Series(np.nan, index=idx, dtype=float)
+    out[end > v.index[-1]] = np.nan
+    return pd.Series(out, index=idx, dtype=float)
+
+
+def forward_max(
+    s: pd.Series, dates: Iterable[pd.Timestamp], *, days: int | None = None, months: int | None = None
+) -> pd.Series:
+    """Highest value of ``s`` observed after each date and up to the horizon (date excluded).
+
+    NaN when the data ends before the horizon or no observation falls in the window.
+    """
+    idx = pd.DatetimeIndex(dates)
+    end = _horizon_end(idx, days, months)
+    v = s.dropna().sort_index()
+    if v.empty or len(idx) == 0:
+        return pd.Series(np.nan, index=idx, dtype=float)
+    t = v.index
+    a = t.searchsorted(idx, side="right")
+    b = t.searchsorted(end, side="right")
+    vals = v.to_numpy(dtype=float)
+    # sparse table of running maxima for O(1) range-maximum queries
+    n = len(vals)
+    levels = [vals]
+    k = 1
+    while 2 * k <= n:
+        prev = levels[-1]
+        levels.append(np.maximum(prev[:-k], prev[k:]))
+        k *= 2
+    out = np.full(len(idx), np.nan)
+    ok = (b > a) & (end <= t[-1])
+    lo, hi = a[ok], b[ok]
+    span = hi - lo
+    j = np.floor(np.log2(span)).astype(int)
+    res = np.empty(len(lo))
+    for lvl in np.unique(j):
+        m = j == lvl
+        tab = levels[lvl]
+        res[m] = np.maximum(tab[lo[m]], tab[hi[m] - (1 << lvl)])
+    out[ok] = res
+    return pd.Series(out, index=idx, dtype=float)

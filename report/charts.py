@@ -209,6 +209,67 @@ def _bars(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: Ch
     _legend(ax, theme, len(groups) if any(groups) else 0)
 
 
+# --- drawers of sections 1-3 (transmission, curve, time value) --------------------------------
+
+
+@drawer("heatmap")
+def _heatmap(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: ChartSpec) -> None:
+    """Rows of values over time as coloured cells. data: rows [labels], dates [timestamps, one per
+    column], values (rows x dates, NaN blank), vmin, vmax, colorbar (label)."""
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.dates import date2num
+
+    vals = np.asarray(data["values"], dtype=float)
+    dates = pd.DatetimeIndex(data["dates"])
+    rows = list(data["rows"])
+    if vals.shape != (len(rows), len(dates)):
+        raise RenderError(f"chart {spec.id}: values must be {len(rows)} x {len(dates)}; got {vals.shape}")
+    pal = theme.palette
+    cmap = LinearSegmentedColormap.from_list("house_heat", [pal["paper"], theme.states["watch"],
+                                                            theme.states["severe"]])
+    cmap.set_bad(pal["accent_soft"])  # no data: a pale tint, distinct from a zero score
+    step = dates[-1] - dates[-2] if len(dates) > 1 else pd.Timedelta(days=31)
+    edges = date2num(dates.append(pd.DatetimeIndex([dates[-1] + step])).to_pydatetime())
+    mesh = ax.pcolormesh(edges, np.arange(len(rows) + 1), np.ma.masked_invalid(vals), cmap=cmap,
+                         vmin=data.get("vmin", np.nanmin(vals)), vmax=data.get("vmax", np.nanmax(vals)),
+                         shading="flat", linewidth=0)
+    ax.set_yticks(np.arange(len(rows)) + 0.5)
+    ax.set_yticklabels(rows)
+    ax.set_ylim(len(rows), 0)
+    ax.grid(False)
+    ax.xaxis_date()
+    _date_axis(ax)
+    cax = ax.inset_axes([1.012, 0.0, 0.014, 1.0])  # inside the axes' layout box, so any layout engine copes
+    cb = fig.colorbar(mesh, cax=cax)
+    cb.ax.tick_params(labelsize=theme.fonts["small_pt"], colors=pal["muted"], length=2)
+    cb.outline.set_visible(False)
+    if data.get("colorbar"):
+        cb.set_label(data["colorbar"], fontsize=theme.fonts["small_pt"], color=pal["muted"])
+
+
+@drawer("xy")
+def _xy(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: ChartSpec) -> None:
+    """Lines against a numeric x axis. data: lines {label: (x values, y values)}, xlabel, ylabel,
+    hline, markers (bool: draw points), xticks (values), xticklabels."""
+    lw = theme.chart["line_width"]
+    lines = data.get("lines", {})
+    for i, (label, (x, y)) in enumerate(lines.items()):
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=label, linewidth=lw,
+                color=theme.cycle[i % len(theme.cycle)], marker="o" if data.get("markers") else None,
+                markersize=2.5)
+    if data.get("hline") is not None:
+        ax.axhline(data["hline"], color=theme.palette["muted"], linewidth=0.6, linestyle="--")
+    if data.get("xticks") is not None:
+        ax.set_xticks(list(data["xticks"]))
+        if data.get("xticklabels") is not None:
+            ax.set_xticklabels(list(data["xticklabels"]))
+    if data.get("xlabel"):
+        ax.set_xlabel(data["xlabel"], fontsize=theme.fonts["chart_pt"], color=theme.palette["muted"])
+    if data.get("ylabel"):
+        ax.set_ylabel(data["ylabel"])
+    _legend(ax, theme, len(lines))
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 
