@@ -13,6 +13,7 @@ spec's ``data`` and the theme.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -105,12 +106,32 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(loc, show_offset=False))
 
 
-def _legend(ax: Axes, theme: Theme, n: int) -> None:
-    if n > 1:
-        leg = ax.legend(fontsize=theme.fonts["chart_pt"], frameon=False, ncols=min(n, 4), loc="best",
-                        handlelength=1.6)
-        for t in leg.get_texts():
-            t.set_color(theme.palette["ink"])
+def _legend(ax: Axes, theme: Theme, n: int, handles: Sequence[Any] | None = None,
+            labels: Sequence[str] | None = None) -> None:
+    """House legend: one row (or two) above the plot area, outside it, so it never covers data.
+
+    Constrained layout makes room for it. Nothing is drawn for a single unlabelled series.
+    """
+    if n <= 1 and handles is None:
+        return
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    pt = float(theme.fonts["chart_pt"])
+    widest = max(len(str(lab)) for lab in labels) * 0.62 * pt / 72.0 + 3.3 * pt / 72.0  # text + handle + gap
+    ncols = max(1, min(len(handles), int(0.92 * ax.figure.get_figwidth() / widest)))
+    leg = ax.legend(handles, labels, fontsize=theme.fonts["chart_pt"], frameon=False, ncols=ncols,
+                    loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2, handlelength=1.6,
+                    columnspacing=1.2, handletextpad=0.5)
+    for t in leg.get_texts():
+        t.set_color(theme.palette["ink"])
+
+
+def max_points(theme: Theme, spec: ChartSpec) -> int:
+    """Points per line the chart can show: about one per device pixel column of the plot."""
+    full = int(theme.chart["max_points"])
+    return full if spec.width == "full" else full // 2
 
 
 def _color(theme: Theme, label: str, keys: Mapping[str, str], i: int) -> str:
@@ -126,18 +147,18 @@ def _timeseries(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, sp
     """Lines over time. data: lines {label: Series}, keys {label: catalog key}, hline, spans,
     span_label, ylabel, secondary {label: Series}, secondary_label, markers [(date, text)]."""
     keys = data.get("keys", {})
-    max_points = int(theme.chart["max_points"])
+    npts = max_points(theme, spec)
     lw = theme.chart["line_width"]
     lines = data.get("lines", {})
     for i, (label, s) in enumerate(lines.items()):
-        s = downsample(s, max_points)
+        s = downsample(s, npts)
         ax.plot(s.index, s.to_numpy(), label=label, color=_color(theme, label, keys, i), linewidth=lw)
-    for a, b in data.get("spans", ()):
+    for j, (a, b) in enumerate(data.get("spans", ())):
         ax.axvspan(pd.Timestamp(a), pd.Timestamp(b), color=theme.palette["highlight"], alpha=0.8, linewidth=0,
-                   zorder=0)
+                   zorder=0, label=data.get("span_label") if j == 0 else None)
     if data.get("hline") is not None:
         ax.axhline(data["hline"], color=theme.palette["muted"], linewidth=0.6, linestyle="--")
-    n = len(lines)
+    n = len(lines) + (1 if data.get("spans") and data.get("span_label") else 0)
     sec = data.get("secondary") or {}
     if sec:
         ax2 = ax.twinx()
@@ -145,17 +166,14 @@ def _timeseries(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, sp
         ax2.spines["right"].set_visible(True)
         ax2.grid(False)
         for j, (label, s) in enumerate(sec.items()):
-            s = downsample(s, max_points)
+            s = downsample(s, npts)
             ax2.plot(s.index, s.to_numpy(), label=label, color=_color(theme, label, keys, n + j), linewidth=lw,
                      linestyle="-")
         if data.get("secondary_label"):
             ax2.set_ylabel(data["secondary_label"])
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        leg = ax.legend(h1 + h2, l1 + l2, fontsize=theme.fonts["chart_pt"], frameon=False,
-                        ncols=min(len(l1 + l2), 4), loc="best")
-        for t in leg.get_texts():
-            t.set_color(theme.palette["ink"])
+        _legend(ax, theme, len(l1 + l2), h1 + h2, l1 + l2)
     else:
         _legend(ax, theme, n)
     for d, label in data.get("markers", ()):
@@ -165,6 +183,25 @@ def _timeseries(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, sp
     if data.get("ylabel"):
         ax.set_ylabel(data["ylabel"])
     _date_axis(ax)
+
+
+def _spaced_ticks(years: np.ndarray, labels: Sequence[str], axis_in: float,
+                  min_gap_in: float = 0.26) -> tuple[list[float], list[str]]:
+    """Tenor ticks on a log axis, dropping a label that would sit closer than ``min_gap_in``
+    inches to the one before it (the longest tenor is always labelled)."""
+    pos = np.log(np.asarray(years, dtype=float))
+    span = float(pos.max() - pos.min()) or 1.0
+    inch = (pos - pos.min()) / span * axis_in
+    keep: list[int] = []
+    for i in range(len(pos)):
+        if not keep or inch[i] - inch[keep[-1]] >= min_gap_in:
+            keep.append(i)
+    last = len(pos) - 1
+    if keep[-1] != last:
+        if len(keep) > 1 and inch[last] - inch[keep[-1]] < min_gap_in:
+            keep.pop()
+        keep.append(last)
+    return [float(years[i]) for i in keep], [labels[i] for i in keep]
 
 
 @drawer("curve_snapshot")
@@ -182,8 +219,9 @@ def _curve_snapshot(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme
         mask = np.isfinite(y)
         ax.plot(years[mask], y[mask], linestyle=ls, linewidth=lw, color=col, marker="o", markersize=2.2, label=name)
     ax.set_xscale("log")
-    ax.set_xticks(years)
-    ax.set_xticklabels(data["tenors"])
+    ticks, labels = _spaced_ticks(years, list(data["tenors"]), fig.get_figwidth() * 0.8)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(labels)
     ax.minorticks_off()
     ax.set_ylabel("percent")
     _legend(ax, theme, len(data["curves"]))
@@ -279,6 +317,22 @@ def figure_size(spec: ChartSpec, theme: Theme) -> tuple[float, float]:
     return float(w), h
 
 
+def footer_text(spec: ChartSpec, as_of: date, *, recessions_shown: bool = False) -> str:
+    """The line under a chart: sources (from the catalog), as-of date, shading key and note."""
+    parts = [source_line(spec.series_keys) + "." if spec.series_keys else "", f"As of {as_of.isoformat()}."]
+    if recessions_shown:
+        parts.append("Grey bands: NBER recessions.")
+    if spec.note:
+        parts.append(spec.note)
+    return " ".join(p for p in parts if p)
+
+
+def _wrap(text_: str, width_in: float, font_pt: float) -> list[str]:
+    """Split the footer into lines that fit ``width_in`` (average glyph width about 0.55 em)."""
+    per_line = max(20, int(width_in * 72.0 / (0.55 * font_pt)))
+    return textwrap.wrap(text_, per_line) or [""]
+
+
 def render_chart(
     spec: ChartSpec,
     *,
@@ -288,17 +342,23 @@ def render_chart(
     dpi: int = 200,
     sample: bool = False,
 ) -> bytes:
-    """Draw one chart and return PNG bytes. Raises :class:`RenderError` for an unknown kind."""
+    """Draw one chart and return PNG bytes. Raises :class:`RenderError` for an unknown kind.
+
+    The figure keeps a strip at the bottom for the footer (source line, as-of date, shading
+    key); constrained layout arranges the axes, labels and legend in the rest.
+    """
     try:
         fn = DRAWERS[spec.kind]
     except KeyError:
         raise RenderError(f"chart {spec.id}: unknown kind {spec.kind!r} (known: {', '.join(sorted(DRAWERS))})") from None
-    fig = Figure(figsize=figure_size(spec, theme), layout="constrained")
+    width, height = figure_size(spec, theme)
+    fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     _style(ax, theme)
     fn(fig, ax, spec.data, theme, spec)
-    if spec.shade_recessions and recessions:
+    shaded = False
+    if spec.shade_recessions and recessions and ax.xaxis.get_converter() is not None:
         lo, hi = ax.get_xlim()
         from matplotlib.dates import num2date
 
@@ -306,11 +366,15 @@ def render_chart(
         for a, b in recessions:
             if b >= x0 and a <= x1:
                 ax.axvspan(a, b, color=theme.palette["recession"], linewidth=0, zorder=0)
+                shaded = True
         ax.set_xlim(lo, hi)
-    foot = " ".join(x for x in (source_line(spec.series_keys) + "." if spec.series_keys else "",
-                                f"As of {as_of.isoformat()}.", spec.note) if x)
-    fig.get_layout_engine().set(h_pad=0.02, w_pad=0.02)
-    fig.supxlabel(foot, x=0.01, ha="left", fontsize=theme.fonts["small_pt"], color=theme.palette["muted"])
+    small = float(theme.fonts["small_pt"])
+    lines = _wrap(footer_text(spec, as_of, recessions_shown=shaded), width - 0.1, small)
+    foot_in = (len(lines) * small * 1.25 + 4.0) / 72.0
+    fig.set_layout_engine("constrained", rect=(0.0, foot_in / height, 1.0, 1.0 - foot_in / height),
+                          h_pad=0.03, w_pad=0.03)
+    fig.text(0.05 / width, 2.0 / 72.0 / height, "\n".join(lines), ha="left", va="bottom", fontsize=small,
+             color=theme.palette["muted"], linespacing=1.25)
     if sample:
         fig.text(0.5, 0.5, "SAMPLE", fontsize=38, color=theme.palette["sample"], alpha=0.13, ha="center",
                  va="center", rotation=20, weight="bold")

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import shutil
+import sqlite3
 import tempfile
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -209,25 +212,93 @@ def _chart_fingerprint(spec: Any, as_of: date, sample: bool, dpi: int, recession
     return h.hexdigest()
 
 
+#: charts waiting to be drawn by forked workers: set before the pool forks, read by index in the
+#: workers (which inherit it), so specs and the theme never need pickling
+_FORK_TASKS: list[tuple[Any, dict[str, Any]]] = []
+
+
+def _draw_one(spec: Any, kw: Mapping[str, Any]) -> bytes | str:
+    """PNG bytes of one chart, or a one-line reason when it cannot be drawn (the brief goes on
+    and says so where the chart would have been)."""
+    try:
+        return render_chart(spec, **kw)
+    except Exception as exc:  # a drawer's bug or odd data must not stop the brief
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return f"chart {spec.id} ({spec.kind}): {detail}"
+
+
+def _render_task(i: int) -> bytes | str:
+    spec, kw = _FORK_TASKS[i]
+    return _draw_one(spec, kw)
+
+
+def chart_workers() -> int:
+    """Processes used to draw charts: ``$MACROBRIEF_CHART_WORKERS`` or the usable cores (at most 4)."""
+    env = os.environ.get("MACROBRIEF_CHART_WORKERS", "")
+    if env.strip():
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise RenderError(f"MACROBRIEF_CHART_WORKERS={env!r}: expected a whole number of processes") from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, theme: Theme, *,
-                cache: Cache | None = None, progress: Progress = QUIET) -> dict[str, bytes]:
-    """PNG bytes of every chart the sections declared (cached by content)."""
+                cache: Cache | None = None, progress: Progress = QUIET,
+                workers: int | None = None) -> dict[str, bytes]:
+    """PNG bytes of every chart the sections declared (cached by content).
+
+    Charts not in the cache are drawn in a pool of ``workers`` forked processes when there
+    are enough of them to pay for the pool (drawing is CPU-bound matplotlib work).
+    """
     recessions = recession_spans(frame.get("recession"))
-    out: dict[str, bytes] = {}
     specs = [c for r in results for c in r.charts]
-    for i, spec in enumerate(specs, 1):
-        if spec.id in out:
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.id in seen:
             raise RenderError(f"chart id {spec.id!r} is declared twice")
+        seen.add(spec.id)
+    kw = {"theme": theme, "as_of": frame.as_of, "recessions": recessions, "dpi": config.output.chart_dpi,
+          "sample": frame.is_sample}
+    out: dict[str, bytes | str] = {}
+    todo = []
+    for spec in specs:
         fp = _chart_fingerprint(spec, frame.as_of, frame.is_sample, config.output.chart_dpi, recessions)
         png = cache.get_bytes("charts.png", fp) if cache else None
         if png is None:
-            png = render_chart(spec, theme=theme, as_of=frame.as_of, recessions=recessions,
-                               dpi=config.output.chart_dpi, sample=frame.is_sample)
-            if cache:
-                cache.put_bytes("charts.png", fp, None, png)
-        out[spec.id] = png
-        progress.count(i, len(specs), spec.id)
-    return out
+            todo.append((spec, fp))
+        else:
+            out[spec.id] = png
+    workers = chart_workers() if workers is None else workers
+    done = len(out)
+    if workers > 1 and len(todo) >= 4 and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        _FORK_TASKS[:] = [(spec, kw) for spec, _ in todo]
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+                for (spec, _), png in zip(todo, pool.map(_render_task, range(len(todo)))):
+                    out[spec.id] = png
+                    done += 1
+                    progress.count(done, len(specs), spec.id)
+        finally:
+            _FORK_TASKS.clear()
+    else:
+        for spec, _ in todo:
+            out[spec.id] = _draw_one(spec, kw)
+            done += 1
+            progress.count(done, len(specs), spec.id)
+    failed = {cid: why for cid, why in out.items() if isinstance(why, str)}
+    for why in failed.values():
+        progress.note(f"Could not draw {why}")
+    if cache:
+        for spec, fp in todo:
+            if spec.id not in failed:
+                cache.put_bytes("charts.png", fp, None, out[spec.id])
+    return {spec.id: out[spec.id] for spec in specs if spec.id not in failed}
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -271,7 +342,7 @@ def make_brief(
         files["brief.html"] = html.encode("utf-8")
     if "pdf" in formats:
         with progress.step("Rendering PDF"):
-            files["brief.pdf"] = render_pdf(html)
+            files["brief.pdf"] = _cached_pdf(html, cache)
     if "tex" in formats:
         from .latex import render_tex
 
@@ -284,6 +355,22 @@ def make_brief(
         files[f"charts/{cid}.png"] = png
     return Brief(edition=edition, as_of=frame.as_of, frame=frame, results=results, verdicts=verdicts,
                  context=context, charts=charts, files=files, built_at=built_at)
+
+
+def _cached_pdf(html: str, cache: Cache | None) -> bytes:
+    """The PDF of ``html``, reused when exactly the same HTML was rendered before.
+
+    The HTML holds everything the PDF shows (charts inline, CSS inline, the build date to the
+    day), so an unchanged brief rebuilt the same day skips WeasyPrint entirely.
+    """
+    if cache is None:
+        return render_pdf(html)
+    fp = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = cache.get_bytes("pdf.brief", fp)
+    if pdf is None:
+        pdf = render_pdf(html)
+        cache.put_bytes("pdf.brief", fp, None, pdf)
+    return pdf
 
 
 def _logo_uri(path: Path) -> str:
@@ -358,11 +445,11 @@ def build(
     formats = tuple(formats or config.output.formats)
     store, used = load_data(config, source=source, as_of=as_of, data_dirs=data_dirs, progress=progress)
     try:
+        cache = Cache(config.output.cache) if config.output.cache else None
         with progress.step(f"Reading data as of {as_of}"):
-            frame = Frame.from_store(store, as_of)
+            frame = read_frame(store, as_of, cache=cache)
         if not frame.has("ust_10y"):
             raise DataError(f"no 10-year Treasury yield in the data as of {as_of}: nothing to build a brief on")
-        cache = Cache(config.output.cache) if config.output.cache else None
         brief = make_brief(frame, config, formats=formats, cache=cache, progress=progress,
                            previous=_previous_edition(config, brief_edition=edition_of(as_of)))
     finally:
@@ -371,6 +458,33 @@ def build(
     with progress.step(f"Writing {target}"):
         files = write_brief(brief, target)
     return BuildResult(brief.edition, as_of, used, brief.sample, target, files, tuple(brief.verdicts), brief)
+
+
+def store_state(store: Store) -> str | None:
+    """A token that changes whenever the store's content may have changed, or None when the
+    store cannot be identified across runs (in-memory stores).
+
+    Every write appends to the store's fetch log, so the log's highest id and row count, with
+    the database file's identity, name one state of the data.
+    """
+    if store.path == ":memory:":
+        return None
+    try:
+        st = os.stat(store.path)
+        max_id, n = store._conn.execute("SELECT MAX(id), COUNT(*) FROM fetch_log").fetchone()
+    except (OSError, AttributeError, sqlite3.Error):
+        return None
+    return f"{os.path.realpath(store.path)}|{st.st_ino}|{max_id}|{n}"
+
+
+def read_frame(store: Store, as_of: date, *, cache: Cache | None = None) -> Frame:
+    """The point-in-time frame of the whole catalog, reused from the cache while the store is
+    unchanged (reading every series out of SQLite is the slowest step of a warm rebuild)."""
+    state = store_state(store) if cache is not None else None
+    if state is None:
+        return Frame.from_store(store, as_of)
+    frame = cache.get_or_compute("frame.catalog", state, as_of.isoformat(), lambda: Frame.from_store(store, as_of))
+    return frame  # pickled straight after the read, so its record of used series starts empty
 
 
 def _previous_edition(config: Config, *, brief_edition: str) -> dict[str, Any] | None:

@@ -46,10 +46,24 @@ def png_data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def render_css(theme: Theme, *, page_size: str, footer: str) -> str:
+def css_string(text: str) -> str:
+    """``text`` escaped for the inside of a double-quoted CSS string placed in a ``<style>``
+    element: backslash, quote, angle brackets and line breaks become CSS hex escapes."""
+    out = []
+    for ch in text:
+        if ch in '\\"<>&' or ch in "\n\r\f" or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def render_css(theme: Theme, *, page_size: str, footer: str, sample: bool = False) -> str:
+    """The stylesheet for one brief (page size, footer text and SAMPLE marking filled in)."""
     env = html_environment()
     try:
-        return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer)
+        return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer,
+                                                       sample=sample)
     except jinja2.TemplateError as exc:
         raise RenderError(f"template brief.css.j2: {exc}") from None
 
@@ -58,8 +72,9 @@ def render_html(context: Mapping[str, Any], theme: Theme) -> str:
     """The self-contained HTML brief (CSS and charts inline)."""
     env = html_environment()
     meta = context["meta"]
-    footer = f"{meta['desk']} · {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
-    css = render_css(theme, page_size=meta["page_size"], footer=footer.replace('"', "'"))
+    footer = f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
+    footer = css_string(footer)
+    css = render_css(theme, page_size=meta["page_size"], footer=footer, sample=bool(meta["sample"]))
     try:
         return env.get_template("brief.html.j2").render(**context, css=css, theme=theme)
     except jinja2.UndefinedError as exc:
