@@ -314,12 +314,19 @@ def make_brief(
     cache: Cache | None = None,
     progress: Progress = QUIET,
     built_at: datetime | None = None,
+    results: Sequence[SectionResult] | None = None,
 ) -> Brief:
-    """Compute, chart and render a brief in memory."""
+    """Compute, chart and render a brief in memory.
+
+    ``results`` replaces the computation of the sections with ready results (tests and
+    benchmarks render constructed sections this way).
+    """
     built_at = built_at or datetime.now(timezone.utc).replace(microsecond=0)
     theme = load_theme(config.brief.colors)
     edition = edition_of(frame.as_of)
-    results = compute_sections(frame, config, cache=cache, progress=progress)
+    if results is None:
+        results = compute_sections(frame, config, cache=cache, progress=progress)
+    results = list(results)
     verdicts = [v for r in results for v in r.verdicts]
     with progress.step("Drawing charts"):
         charts = draw_charts(results, frame, config, theme, cache=cache, progress=progress)

@@ -1,0 +1,241 @@
+"""HTML and PDF rendering of constructed briefs: every block kind, escaping, SAMPLE marking,
+no external resources, page size, metadata and bookmarks; chart house style."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pypdf
+import pytest
+from _brief_fixtures import BUILT, NASTY, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from report.charts import DRAWERS, downsample, footer_text, recession_spans, render_chart
+from report.errors import RenderError
+from report.pipeline import make_brief
+from report.render import render_html, render_pdf
+from report.sections.base import ChartSpec
+from report.theme import load_theme
+
+
+def build(sample=False, formats=("html",), previous=True, **brief):
+    frame = synthetic_frame(sample=sample)
+    results = [every_block_section(frame), error_section()]
+    return make_brief(frame, brief_config(**brief), formats=formats, results=results, built_at=BUILT,
+                      previous=previous_edition(frame) if previous else None)
+
+
+@pytest.fixture(scope="module")
+def brief():
+    return build(formats=("html", "pdf"))
+
+
+@pytest.fixture(scope="module")
+def html(brief):
+    return brief.files["brief.html"].decode("utf-8")
+
+
+def test_data_text_is_escaped_everywhere(html):
+    assert "<script>" not in html and "<b>" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 10  # headline, prose, table, alt text, notes...
+    # attribute values cannot be broken out of
+    for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
+        assert "<" not in alt and '"' not in alt
+
+
+def test_every_block_kind_is_rendered(html):
+    body = html.split('id="section-testsec"', 1)[1].split("</section>", 1)[0]
+    assert "<p>Plain paragraph with Spread" in body  # text
+    assert "<h3>Sub heading Spread" in body  # heading
+    assert "<li>first Spread" in body and "<li>second</li>" in body  # bullets
+    assert "<caption>Table caption Spread" in body and "Table note Spread" in body  # table
+    assert body.count('<div class="chart-row">') == 1  # the two half charts side by side
+    assert body.count('<figure class="chart half"') == 2 and body.count('<figure class="chart full"') == 1
+    assert "could not be drawn" in body and "not_declared" in body  # chart without a spec
+    assert [m for m in re.findall(r'id="verdict-([a-z_]+)"', body)] == ["test_alpha", "test_beta", "test_gamma"]
+    assert '<dl class="kv">' in body and "<dd>63%</dd>" in body and "$1,235 bn" not in body and "$1,234 bn" in body
+    assert '<aside class="callout tone-warn"><strong>Heads up.</strong>' in body  # callout
+    assert "block of unknown kind &#39;mystery&#39; was skipped" in body
+    assert "Treasury General Account: stale since 2024-12-31" in body and "GSW 10-year zero: not loaded" in body
+    # the state cell is a badge carrying its text; numbers are formatted by their format names
+    assert '<span class="badge tone-watch">tense</span>' in body
+    assert "\u221212 bp" in body and "4.20%" in body
+
+
+def test_verdicts_carry_text_labels_not_colour_alone(html):
+    board = html.split('<table class="board">', 1)[1].split("</table>", 1)[0]
+    assert '<span class="badge tone-severe">stressed</span>' in board
+    assert '<span class="badge tone-benign">fine · stale</span>' in board
+    assert '<span class="badge tone-nodata">no data</span>' in board
+    assert "was calm" in board and "unchanged" in board and ">new<" in board
+    assert "Since 2025-W14" in board
+    # the scale line names the current state in text (underlined) as well as in colour
+    assert '<span class="step current tone-severe">stressed</span>' in html
+
+
+def test_error_section_renders_a_notice(html):
+    sec = html.split('id="section-broken"', 1)[1].split("</section>", 1)[0]
+    assert "This section could not be computed." in sec and "constructed failure" in sec
+
+
+def test_images_are_inline_pngs_and_nothing_is_fetched(html, brief):
+    srcs = re.findall(r'<img [^>]*src="([^"]+)"', html)
+    assert len(srcs) == len(brief.charts) == 3
+    for src in srcs:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not re.search(r'(src|href)="(?!data:|#)', html)  # no link or image leaves the file
+    assert "@import" not in html and "url(" not in html
+
+
+def test_missing_context_value_is_an_error(brief):
+    ctx = dict(brief.context)
+    ctx["meta"] = {k: v for k, v in ctx["meta"].items() if k != "subtitle"}
+    with pytest.raises(RenderError, match="missing context value"):
+        render_html(ctx, load_theme())
+
+
+def test_sample_marking_in_html():
+    sample = build(sample=True, previous=False).files["brief.html"].decode()
+    assert '<div class="sample-banner" role="note">SAMPLE' in sample
+    assert '<div class="watermark" aria-hidden="true">SAMPLE</div>' in sample
+    assert '@top-center { content: "SAMPLE — NOT FOR DISTRIBUTION"' in sample  # on every printed page
+    real = build(sample=False, previous=False).files["brief.html"].decode()
+    assert "SAMPLE" not in real
+
+
+def test_desk_name_cannot_break_the_stylesheet():
+    html = build(previous=False, desk='Desk "Q" </style><script>x</script>').files["brief.html"].decode()
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "<script>" not in style and "</" not in style
+    assert "<script>" not in html
+
+
+def test_fetcher_refuses_network_and_outside_files(tmp_path):
+    for url in ("http://example.com/x.png", "https://example.com/x.css", "file:///etc/hostname"):
+        with pytest.raises(RenderError, match="external resources"):
+            render_pdf(f'<html><body><p>x</p><img src="{url}"></body></html>')
+
+
+@pytest.fixture(scope="module")
+def pdf(brief):
+    return pypdf.PdfReader(io.BytesIO(brief.files["brief.pdf"]))
+
+
+def test_pdf_metadata_outline_and_page_numbers(pdf):
+    meta = pdf.metadata
+    assert meta.title == "Treasuries as the Anchor — 2025-W15"
+    assert meta.author == "Macro Strategy Desk"
+    outline = [o.title for o in pdf.outline if not isinstance(o, list)]
+    assert outline[0] == "Cover and verdict board"
+    assert "5. Constructed section" in outline and "6. Broken section" in outline and "Appendix" in outline
+    n = len(pdf.pages)
+    texts = [p.extract_text() for p in pdf.pages]
+    for i, t in enumerate(texts, 1):
+        assert f"Page {i} of {n}" in t
+    # the contents page prints the page on which each section starts
+    toc = texts[1]
+    start = next(i for i, t in enumerate(texts, 1) if "5. Constructed section" in t and i > 2)
+    assert re.search(rf"5\. Constructed section\s*\.*\s*{start}\b", toc)
+
+
+@pytest.fixture(scope="module")
+def sample_letter_pdf():
+    b = build(sample=True, formats=("pdf",), previous=False, page_size="Letter")
+    return pypdf.PdfReader(io.BytesIO(b.files["brief.pdf"]))
+
+
+def test_page_size_from_the_configuration(pdf, sample_letter_pdf):
+    a4, letter = pdf.pages[0].mediabox, sample_letter_pdf.pages[0].mediabox
+    assert (float(a4.width), float(a4.height)) == pytest.approx((595.3, 841.9), abs=0.2)  # 210 x 297 mm
+    assert (float(letter.width), float(letter.height)) == pytest.approx((612.0, 792.0), abs=0.2)  # 8.5 x 11 in
+
+
+def test_sample_on_every_pdf_page(sample_letter_pdf):
+    pages = sample_letter_pdf.pages
+    assert len(pages) >= 5
+    for p in pages:
+        assert "SAMPLE — NOT FOR DISTRIBUTION" in p.extract_text()
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def test_downsample_keeps_extremes_and_order():
+    rng = np.random.default_rng(3)
+    s = pd.Series(rng.normal(size=20_000).cumsum(), index=pd.bdate_range("1950-01-02", periods=20_000))
+    d = downsample(s, 1000)
+    assert len(d) <= 1002 and d.index.is_monotonic_increasing
+    assert d.max() == s.max() and d.min() == s.min()
+    assert d.index[0] == s.index[0] and d.index[-1] == s.index[-1]
+    assert downsample(s.iloc[:50], 1000).equals(s.iloc[:50])
+
+
+def test_same_series_same_colour_in_every_chart():
+    theme = load_theme()
+    idx = pd.bdate_range("2020-01-01", periods=300)
+    colours = []
+    for labels in (("10y", "2y"), ("2y", "10y", "30y")):
+        fig = Figure()
+        ax = fig.add_subplot()
+        keys = {"10y": "ust_10y", "2y": "ust_2y", "30y": "ust_30y"}
+        spec = ChartSpec(id="c", kind="timeseries", title="t", data={}, alt="a")
+        DRAWERS["timeseries"](fig, ax, {"lines": {lab: pd.Series(1.0, index=idx) for lab in labels}, "keys": keys},
+                              theme, spec)
+        colours.append({line.get_label(): line.get_color() for line in ax.lines})
+    assert colours[0]["10y"] == colours[1]["10y"] == theme.series["ust_10y"]
+    assert colours[0]["2y"] == colours[1]["2y"] == theme.series["ust_2y"]
+
+
+def test_half_width_charts_lay_out_without_warnings():
+    """The footer sits in its own strip: no constrained-layout collapse, even at half width."""
+    theme = load_theme()
+    idx = pd.bdate_range("1990-01-01", periods=9000)
+    rng = np.random.default_rng(11)
+    specs = [
+        ChartSpec(id="h1", kind="timeseries", title="t", alt="a", width="half", series_keys=("spread_10y2y", "hy_oas"),
+                  shade_recessions=True, note="A long note that has to wrap onto a second line under a half chart.",
+                  data={"lines": {f"line {i} with a long label": pd.Series(rng.normal(size=9000).cumsum(), index=idx)
+                                  for i in range(4)}, "ylabel": "percentage points"}),
+        ChartSpec(id="h2", kind="curve_snapshot", title="t", alt="a", width="half",
+                  data={"years": [1 / 12, 0.25, 0.5, 1, 2, 3, 5, 7, 10, 20, 30],
+                        "tenors": ["1m", "3m", "6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"],
+                        "curves": {"now": list(np.linspace(4, 5, 11)), "1w": list(np.linspace(4.1, 4.9, 11)),
+                                   "1m": list(np.linspace(3.9, 4.8, 11)), "1y": list(np.linspace(5, 4, 11))},
+                        "dates": {"now": "2025-04-11", "1w": "2025-04-04", "1m": "2025-03-11", "1y": "2024-04-11"}}),
+        ChartSpec(id="h3", kind="bars", title="t", alt="a", width="half",
+                  data={"labels": ["a", "b"], "groups": {"g1": [1, 2], "g2": [2, -1]}}),
+    ]
+    rec = recession_spans(pd.Series([0, 1, 1, 0], index=pd.date_range("2001-02-01", periods=4, freq="MS")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for spec in specs:
+            png = render_chart(spec, theme=theme, as_of=pd.Timestamp("2025-04-11").date(), recessions=rec, dpi=100)
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+            width_px = int.from_bytes(png[16:20], "big")
+            assert width_px == round(theme.chart["half_width_in"] * 100)
+
+
+def test_recession_spans_and_footer():
+    flags = pd.Series([0, 1, 1, 0, 0, 1], index=pd.date_range("2008-01-01", periods=6, freq="MS"))
+    assert recession_spans(flags) == [(pd.Timestamp("2008-02-01"), pd.Timestamp("2008-03-31")),
+                                      (pd.Timestamp("2008-06-01"), pd.Timestamp("2008-06-30"))]
+    spec = ChartSpec(id="c", kind="timeseries", title="t", data={}, alt="a", series_keys=("ust_10y", "gold_pm"),
+                     note="Note.")
+    day = pd.Timestamp("2025-04-11").date()
+    assert footer_text(spec, day, recessions_shown=True) == \
+        "Source: FRED, LBMA. As of 2025-04-11. Grey bands: NBER recessions. Note."
+    assert footer_text(spec, day) == "Source: FRED, LBMA. As of 2025-04-11. Note."
+
+
+def test_every_chart_has_alt_text(brief):
+    for s in brief.context["sections"]:
+        for c in s["charts"].values():
+            assert c["alt"].strip()
+    assert NASTY in brief.context["sections"][0]["charts"]["test_line"]["alt"]
