@@ -60,6 +60,7 @@ AREA_MODULES = (
     "analytics.fiscal",
     "analytics.convenience",
     "analytics.liquidity",
+    "analytics.stress",
 )
 
 

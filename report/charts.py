@@ -176,10 +176,12 @@ def _timeseries(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, sp
         _legend(ax, theme, len(l1 + l2), h1 + h2, l1 + l2)
     else:
         _legend(ax, theme, n)
-    for d, label in data.get("markers", ()):
+    for k, (d, label) in enumerate(data.get("markers", ())):
         ax.axvline(pd.Timestamp(d), color=theme.palette["muted"], linewidth=0.6, linestyle=":")
+        # alternate label heights so labels of nearby markers do not overlap
+        drop = 1.5 * theme.fonts["small_pt"] * (k % 2)
         ax.annotate(label, (pd.Timestamp(d), 1.0), xycoords=("data", "axes fraction"), fontsize=theme.fonts["small_pt"],
-                    color=theme.palette["muted"], ha="left", va="top", xytext=(2, -2), textcoords="offset points")
+                    color=theme.palette["muted"], ha="left", va="top", xytext=(2, -2 - drop), textcoords="offset points")
     if data.get("ylabel"):
         ax.set_ylabel(data["ylabel"])
     _date_axis(ax)
