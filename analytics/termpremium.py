@@ -44,7 +44,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .rules import Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
 
 __all__ = [
     "ACM_RETURN_MATURITIES",
@@ -648,7 +648,10 @@ TP_DRIVER_RULE = RuleSpec(
         "leads if it moved with the yield and accounts for at least `dominance_share` of the drivers' "
         "absolute changes; otherwise the move is mixed. Moves under `min_move_bp` are small."
     ),
-    outcome="gold minus S&P 500 return over the next 3 months",
+    # positive outcomes agree with the term-premium reading of the asset map, negative ones with the
+    # real-rate reading
+    outcome=("gold minus S&P 500 return over the next 13 weeks, signed by the direction of the yield move "
+             "(positive: gold beat stocks after a rise, or stocks beat gold after a fall)"),
 )
 
 RULES = (TP_DRIVER_RULE,)
@@ -720,10 +723,33 @@ def evaluate_tp_driver(
 
 
 def tp_driver_states(decomposition: YieldDecomposition, dates: Sequence, *, params: Mapping) -> pd.Series:
-    """The rule's state at each of ``dates`` (for the track record); ``no data`` where it cannot
-    be evaluated."""
-    out = []
-    for d in dates:
-        v = evaluate_tp_driver(decomposition, as_of=pd.Timestamp(d).date(), params=params)
-        out.append(v.state)
-    return pd.Series(out, index=pd.DatetimeIndex(list(dates)), dtype=object, name=TP_DRIVER_RULE.id)
+    """The rule's state at each of ``dates`` (vectorised; the same logic as
+    :func:`evaluate_tp_driver`), ``no data`` where it cannot be evaluated. For track records."""
+    when = pd.DatetimeIndex(pd.to_datetime(list(dates)))
+    out = np.full(len(when), NO_DATA, dtype=object)
+    if decomposition is None or not decomposition.has_inflation or not len(when):
+        return pd.Series(out, index=when, dtype=object, name=TP_DRIVER_RULE.id)
+    f = decomposition.frame.loc[:, ["observed", *DRIVERS]].dropna()
+    idx = f.index
+    end_pos = idx.searchsorted(when, side="right") - 1
+    ends = idx[np.clip(end_pos, 0, None)]
+    offset = HORIZONS[params["horizon"]]
+    if offset is None:
+        targets = pd.DatetimeIndex([pd.Timestamp(e.year - 1, 12, 31) for e in ends])
+    else:
+        targets = pd.DatetimeIndex([e - offset for e in ends])
+    start_pos = idx.searchsorted(targets, side="right") - 1
+    ok = (end_pos >= 0) & (start_pos >= 0) & (start_pos < end_pos)
+    vals = f.to_numpy(dtype=float)
+    delta = (vals[np.clip(end_pos, 0, None)] - vals[np.clip(start_pos, 0, None)]) * 100.0
+    change, drivers = delta[:, 0], delta[:, 1:]
+    mags = np.abs(drivers)
+    lead = np.argmax(mags, axis=1)
+    total = mags.sum(axis=1)
+    share = np.divide(mags[np.arange(len(lead)), lead], total, out=np.zeros(len(lead)), where=total > 0)
+    same_sign = np.sign(drivers[np.arange(len(lead)), lead]) == np.sign(change)
+    led = (share >= params["dominance_share"]) & same_sign
+    names = np.array([_STATE_OF_DRIVER[d] for d in DRIVERS], dtype=object)
+    state = np.where(np.abs(change) < params["min_move_bp"], "small move", np.where(led, names[lead], "mixed"))
+    out[ok] = state[ok]
+    return pd.Series(out, index=when, dtype=object, name=TP_DRIVER_RULE.id)

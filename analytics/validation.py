@@ -7,6 +7,9 @@ project's model-validation standard (:data:`THRESHOLDS`).
 
 Groups
 ------
+Published series enter as frames whose columns are maturities in years (the caller maps the
+files' columns to them).
+
 ``estimator``
     The published ACM fitted yields (1- to 10-year, monthly since 1961) are interpolated to
     monthly maturities by NSS and fed to :func:`analytics.termpremium.estimate_acm`, with the
@@ -182,37 +185,64 @@ def _by_month(s: pd.Series) -> pd.Series:
     return out[~out.index.duplicated(keep="last")]
 
 
-def _pair_checks(group: str, label: str, ag: Agreement, corr_min: float, rmse_max: float, what: str) -> list[Check]:
+def _years_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Columns as maturities in years (floats); a DatetimeIndex is required."""
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        raise TypeError(f"{name} must be a DataFrame indexed by date, one column per maturity in years")
+    try:
+        return frame.rename(columns={c: float(c) for c in frame.columns})
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: columns must be maturities in years") from None
+
+
+def _pair_checks(group: str, label: str, ag: Agreement, corr_min: float, rmse_max: float, what: str,
+                 sample: str | None = None) -> list[Check]:
+    sample = ag.sample if sample is None else sample
     return [
-        _check(f"{group}.{label}.corr", group, f"{what}: correlation", ag.corr, "corr", corr_min, ">=", ag.sample,
+        _check(f"{group}.{label}.corr", group, f"{what}: correlation", ag.corr, "corr", corr_min, ">=", sample,
                note=f"mean difference {ag.mean_diff:+.3f} pp"),
-        _check(f"{group}.{label}.rmse", group, f"{what}: RMSE", ag.rmse, "pp", rmse_max, "<=", ag.sample),
+        _check(f"{group}.{label}.rmse", group, f"{what}: RMSE", ag.rmse, "pp", rmse_max, "<=", sample),
     ]
 
 
 # --- estimator check -----------------------------------------------------------------------
 
 
-def estimator_checks(acm_monthly: pd.DataFrame, *, thresholds: Mapping[str, float] = THRESHOLDS) -> tuple[Check, ...]:
+def estimator_checks(
+    published_yields: pd.DataFrame,
+    published_tp: pd.DataFrame,
+    *,
+    thresholds: Mapping[str, float] = THRESHOLDS,
+) -> tuple[Check, ...]:
     """Feed the published ACM fitted yields to the project's estimator; compare term premia.
 
-    ``acm_monthly`` has columns ACMY01..ACMY10 and ACMTP02, ACMTP05, ACMTP10 (percent, one row
-    per month). The ten yields of each month are interpolated to months 1..120 by an NSS fit
-    of zero yields without the ridge penalty (they are model output, smooth and noise-free),
-    and the pricing factors are the principal components of the ten published maturities.
+    Parameters
+    ----------
+    published_yields : monthly ACM fitted zero yields (percent), one column per maturity in
+        years (1 to 10), one row per month.
+    published_tp : monthly ACM term premia (percent), columns in years including 2, 5 and 10.
+
+    The ten yields of each month are interpolated to months 1..120 by an NSS fit of zero
+    yields without the ridge penalty (they are model output, smooth and noise-free), and the
+    pricing factors are the principal components of the published maturities (the
+    interpolated months lie off the factor space of the published model by a few hundredths of
+    a basis point, which would tilt the components).
     """
-    ycols = [f"ACMY{i:02d}" for i in range(1, 11)]
-    missing = [c for c in (*ycols, "ACMTP02", "ACMTP05", "ACMTP10") if c not in acm_monthly.columns]
+    y = _years_frame(published_yields, "published_yields")
+    tp = _years_frame(published_tp, "published_tp")
+    if not {1.0, 2.0, 10.0} <= set(y.columns):
+        raise ValueError("published_yields: needs the 1- to 10-year maturities (columns in years)")
+    missing = [n for n in (2.0, 5.0, 10.0) if n not in tp.columns]
     if missing:
-        raise ValueError(f"acm_monthly: missing column(s) {missing}")
-    y = acm_monthly.loc[:, ycols].dropna()
-    y.columns = [float(i) for i in range(1, 11)]
+        raise ValueError(f"published_tp: missing maturity column(s) {missing} (years)")
+    y = y.dropna()
     hist = fit_nss_history(y, kind="zero", ridge=0.0)
     zero = zero_curve_history(hist.params)
-    res = estimate_acm(zero, pc_months=tuple(range(12, 121, 12)))
+    pc = tuple(int(round(12 * m)) for m in y.columns)
+    res = estimate_acm(zero, pc_months=pc)
     out: list[Check] = []
     for n in (2, 5, 10):
-        ag = agreement(res.term_premium[12 * n], acm_monthly[f"ACMTP{n:02d}"])
+        ag = agreement(res.term_premium[12 * n], tp[float(n)])
         out += _pair_checks("estimator", f"tp{n:02d}", ag, thresholds["estimator_corr_min"],
                             thresholds["estimator_rmse_max"], f"ACM {n}-year term premium from published yields")
     out.append(_check("estimator.nss_rmse_bp", "estimator", "NSS interpolation of the published yields: mean RMSE",
@@ -225,8 +255,8 @@ def estimator_checks(acm_monthly: pd.DataFrame, *, thresholds: Mapping[str, floa
 
 def end_to_end_checks(
     run: CurveModelRun,
-    acm_monthly: pd.DataFrame,
-    acm_tp10_daily: pd.Series,
+    published_tp: pd.DataFrame,
+    published_tp10_daily: pd.Series,
     *,
     compare_start: str = "1990-01-01",
     daily_start: str = "2021-08-01",
@@ -234,18 +264,21 @@ def end_to_end_checks(
 ) -> tuple[Check, ...]:
     """Compare the production-path ACM term premia with the published ones.
 
-    ``run`` is :func:`analytics.termpremium.acm_from_cmt` on the CMT yields. Monthly values
-    are matched by calendar month from ``compare_start``; the 10-year at the run's month-end
-    dates is matched by date with the NY Fed's daily series from ``daily_start``.
+    ``run`` is :func:`analytics.termpremium.acm_from_cmt` on the CMT yields; ``published_tp``
+    the monthly ACM term premia (percent, columns in years including 2, 5, 10);
+    ``published_tp10_daily`` the NY Fed's daily 10-year term premium. Monthly values are
+    matched by calendar month from ``compare_start``; the 10-year at the run's month-end dates
+    is matched by date with the daily series from ``daily_start``.
     """
+    ptp = _years_frame(published_tp, "published_tp")
     tp = run.acm.term_premium
     out: list[Check] = []
     for n in (10, 5, 2):
-        ag = agreement(_by_month(tp[12 * n]), _by_month(acm_monthly[f"ACMTP{n:02d}"]), start=compare_start)
+        ag = agreement(_by_month(tp[12 * n]), _by_month(ptp[float(n)]), start=compare_start)
         out += _pair_checks("end_to_end", f"tp{n:02d}", ag, thresholds[f"e2e_tp{n:02d}_corr_min"],
                             thresholds[f"e2e_tp{n:02d}_rmse_max"],
                             f"ACM {n}-year term premium from CMT yields vs published (monthly)")
-    ag = agreement(tp[120], acm_tp10_daily, start=daily_start)
+    ag = agreement(tp[120], published_tp10_daily, start=daily_start)
     out += _pair_checks("end_to_end", "daily_tp10", ag, thresholds["daily_tp10_corr_min"],
                         thresholds["daily_tp10_rmse_max"],
                         "ACM 10-year term premium at month-ends vs NY Fed daily")
@@ -263,18 +296,19 @@ def end_to_end_checks(
 
 def nss_checks(
     history: NSSHistory,
-    acm_yields_daily: pd.DataFrame,
+    published_zero_daily: pd.DataFrame,
     *,
     start: str = "1990-01-01",
     thresholds: Mapping[str, float] = THRESHOLDS,
 ) -> tuple[Check, ...]:
     """Fit quality of the daily NSS fits of CMT yields and their zero yields vs ACM's.
 
-    ``acm_yields_daily`` has columns ACMY02, ACMY05, ACMY10 (percent). The 10-year gap is
-    reported without a threshold: the CMT curve is built from on-the-run issues, which trade
-    rich to the off-the-run bonds behind the Fed's curve, so a persistent gap of several basis
-    points is expected there.
+    ``published_zero_daily`` holds the NY Fed's daily ACM fitted zero yields (percent), columns
+    in years including 2, 5 and 10. The 10-year gap is reported without a threshold: the CMT
+    curve is built from on-the-run issues, which trade rich to the off-the-run bonds behind the
+    Fed's curve, so a persistent gap of several basis points is expected there.
     """
+    pub = _years_frame(published_zero_daily, "published_zero_daily")
     r = history.rmse_bp.loc[pd.Timestamp(start):]
     out = [_check("nss.median_rmse_bp", "nss", "NSS fit of CMT yields: median RMSE across business days",
                   float(r.median()), "bp", thresholds["nss_median_rmse_bp_max"], "<=",
@@ -284,22 +318,22 @@ def nss_checks(
     z = pd.DataFrame(nss_zero(params, [2.0, 5.0, 10.0]), index=params.index, columns=[2, 5, 10])
     gap = thresholds["nss_zero_gap_bp"]
     for n in (2, 5, 10):
-        col = f"ACMY{n:02d}"
-        if col not in acm_yields_daily.columns:
-            raise ValueError(f"acm_yields_daily: missing column {col}")
-        d = (pd.concat([z[n], acm_yields_daily[col]], axis=1, join="inner", sort=True).dropna())
+        if float(n) not in pub.columns:
+            raise ValueError(f"published_zero_daily: missing the {n}-year column")
+        d = pd.concat([z[n], pub[float(n)]], axis=1, join="inner", sort=True).dropna()
         diff = (d.iloc[:, 0] - d.iloc[:, 1]) * 100.0
         share = float((diff.abs() <= gap).mean()) if len(diff) else float("nan")
         sample = f"{d.index[0].date()} to {d.index[-1].date()}, n={len(d)}" if len(d) else "no common dates"
         note = f"mean gap {diff.mean():+.1f} bp, median absolute gap {diff.abs().median():.1f} bp"
         if n == 10:
-            out.append(_check("nss.zero10.share_within", "nss", f"10-year NSS zero yield within {gap:g} bp of ACMY10",
-                              share, "share", sample=sample, note=note))
-            out.append(_check("nss.zero10.mean_gap_bp", "nss", "10-year NSS zero yield minus ACMY10: mean",
+            out.append(_check("nss.zero10.share_within", "nss",
+                              f"10-year NSS zero yield within {gap:g} bp of ACM's", share, "share", sample=sample,
+                              note=note))
+            out.append(_check("nss.zero10.mean_gap_bp", "nss", "10-year NSS zero yield minus ACM's: mean",
                               float(diff.mean()), "bp", sample=sample))
         else:
             out.append(_check(f"nss.zero{n:02d}.share_within", "nss",
-                              f"{n}-year NSS zero yield within {gap:g} bp of ACMY{n:02d}", share, "share",
+                              f"{n}-year NSS zero yield within {gap:g} bp of ACM's", share, "share",
                               thresholds["nss_zero_share_min"], ">=", sample, note))
     return tuple(out)
 
@@ -381,7 +415,8 @@ def closed_form_checks(*, seed: int = 0, thresholds: Mapping[str, float] = THRES
         ag = agreement(res.term_premium[12 * n], tp[12 * n])
         out += _pair_checks("closed_form", f"simulated_tp{n:02d}", ag, thresholds["simulated_tp_corr_min"],
                             thresholds["simulated_tp_rmse_max"],
-                            f"ACM on a simulated 3-factor affine model: {n}-year term premium vs truth")
+                            f"ACM on a simulated affine model: {n}-year premium vs truth",
+                            sample=f"{ag.n} simulated months, 3 factors, 1 bp noise, seed {seed}")
     return tuple(out)
 
 
@@ -390,9 +425,10 @@ def closed_form_checks(*, seed: int = 0, thresholds: Mapping[str, float] = THRES
 
 def validate_term_structure(
     cmt_yields: pd.DataFrame,
-    acm_monthly: pd.DataFrame,
-    acm_tp10_daily: pd.Series,
-    acm_yields_daily: pd.DataFrame,
+    published_yields: pd.DataFrame,
+    published_tp: pd.DataFrame,
+    published_tp10_daily: pd.Series,
+    published_zero_daily: pd.DataFrame,
     *,
     run: CurveModelRun | None = None,
     estimation_start: str = "1962-01-01",
@@ -406,9 +442,10 @@ def validate_term_structure(
     Parameters
     ----------
     cmt_yields : daily CMT yields (percent), one column per maturity in years.
-    acm_monthly : published ACM monthly file (ACMY01..10, ACMTP01..10).
-    acm_tp10_daily : NY Fed daily ACM 10-year term premium (percent).
-    acm_yields_daily : NY Fed daily ACM fitted yields (ACMY02, ACMY05, ACMY10; percent).
+    published_yields, published_tp : the published monthly ACM fitted yields (1..10 years)
+        and term premia (columns in years).
+    published_tp10_daily : the NY Fed's daily ACM 10-year term premium (percent).
+    published_zero_daily : the NY Fed's daily ACM fitted yields (columns in years: 2, 5, 10).
     run : a precomputed :func:`analytics.termpremium.acm_from_cmt` result (else computed here
         from ``estimation_start``).
     groups : which groups to run.
@@ -425,19 +462,20 @@ def validate_term_structure(
     checks: list[Check] = []
     comparison = None
     if "estimator" in groups:
-        checks += estimator_checks(acm_monthly, thresholds=thresholds)
+        checks += estimator_checks(published_yields, published_tp, thresholds=thresholds)
     if "end_to_end" in groups or "nss" in groups:
         if run is None:
             run = acm_from_cmt(cmt_yields, estimation_start=estimation_start)
         if "end_to_end" in groups:
-            checks += end_to_end_checks(run, acm_monthly, acm_tp10_daily, compare_start=compare_start,
+            checks += end_to_end_checks(run, published_tp, published_tp10_daily, compare_start=compare_start,
                                         daily_start=daily_start, thresholds=thresholds)
+            ptp = _years_frame(published_tp, "published_tp")
             comparison = pd.concat(
                 {**{f"project_tp{n:02d}": _by_month(run.acm.term_premium[12 * n]) for n in (2, 5, 10)},
-                 **{f"published_tp{n:02d}": _by_month(acm_monthly[f"ACMTP{n:02d}"]) for n in (2, 5, 10)}},
+                 **{f"published_tp{n:02d}": _by_month(ptp[float(n)]) for n in (2, 5, 10)}},
                 axis=1, sort=True)
         if "nss" in groups:
-            checks += nss_checks(run.nss, acm_yields_daily, start=compare_start, thresholds=thresholds)
+            checks += nss_checks(run.nss, published_zero_daily, start=compare_start, thresholds=thresholds)
     if "closed_form" in groups:
         checks += closed_form_checks(thresholds=thresholds)
     return ValidationReport("Term-structure models: validation against published series", tuple(checks),

@@ -310,6 +310,35 @@ def _xy(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: Char
     _legend(ax, theme, len(lines))
 
 
+# --- drawers of section 4 (term premium) ------------------------------------------------------
+
+
+@drawer("curve_fit")
+def _curve_fit(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: ChartSpec) -> None:
+    """A fitted yield curve against the quotes it was fitted to, maturity on a log axis.
+    data: lines {label: (years, values)}, points {label: (years, values)}, tenors (tick labels
+    of the points' maturities), ylabel."""
+    lw = theme.chart["line_width"]
+    lines = data.get("lines", {})
+    styles = ("-", "--", ":", "-.")
+    for i, (label, (x, y)) in enumerate(lines.items()):
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=label, linewidth=lw,
+                linestyle=styles[i % len(styles)], color=theme.cycle[i % len(theme.cycle)])
+    points = data.get("points", {})
+    for j, (label, (x, y)) in enumerate(points.items()):
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=label, linestyle="none", marker="o",
+                markersize=3.2, color=theme.palette["ink"] if j == 0 else theme.cycle[(len(lines) + j) % len(theme.cycle)])
+    ax.set_xscale("log")
+    if points and data.get("tenors"):
+        x0 = np.asarray(next(iter(points.values()))[0], dtype=float)
+        ticks, labels = _spaced_ticks(x0, list(data["tenors"]), fig.get_figwidth() * 0.8)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels(labels)
+        ax.minorticks_off()
+    ax.set_ylabel(data.get("ylabel", "percent"))
+    _legend(ax, theme, len(lines) + len(points))
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 

@@ -163,6 +163,12 @@ def cmd_config(args: argparse.Namespace, progress: Progress) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace, progress: Progress) -> int:
+    from .validate import cmd_validate as run
+
+    return run(args, progress)
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace, Progress], int]
@@ -223,6 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("config", parents=[common], help="show or check the effective configuration")
     c.add_argument("action", choices=("show", "check"), nargs="?", default="show")
     c.set_defaults(handler=cmd_config)
+
+    v = sub.add_parser("validate", parents=[common], help="model validation of the term-structure models",
+                       description="Validate the NSS curves and the ACM term premium against the published NY Fed "
+                                   "ACM series and closed forms; print each figure with its threshold and pass/fail. "
+                                   "Exit 0 when all pass, 1 when any fails, 3 when data is missing.")
+    v.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="directory of FRED CSVs and the ACM files (also read from its fred/ and other/ "
+                        "subdirectories), imported into a temporary store; default: the configured store")
+    v.add_argument("--as-of", type=_date, metavar="DATE", help="use data known by this date (default: today)")
+    v.add_argument("--estimation-start", default="1962-01-01", metavar="DATE",
+                   help="first month of the end-to-end ACM estimation (default: 1962-01-01)")
+    v.add_argument("--groups", type=lambda s: [g.strip() for g in s.split(",") if g.strip()], metavar="LIST",
+                   help="comma list of estimator, end_to_end, nss, closed_form (default: all)")
+    v.set_defaults(handler=cmd_validate)
     return p
 
 

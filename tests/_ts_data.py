@@ -32,3 +32,21 @@ def read_cmt(fred_dir: Path) -> pd.DataFrame:
 
 def read_other(other_dir: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(Path(other_dir) / name, index_col=0, parse_dates=True)
+
+
+def _by_years(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    cols = [c for c in frame.columns if c.startswith(prefix) and c[len(prefix):].isdigit()]
+    return frame.loc[:, cols].rename(columns={c: float(c[len(prefix):]) for c in cols})
+
+
+def read_published_acm(other_dir: Path) -> dict[str, pd.DataFrame | pd.Series]:
+    """The published ACM series with maturity-in-years columns: ``yields`` and ``tp`` (monthly),
+    ``tp10_daily`` (NY Fed daily 10-year premium) and ``zero_daily`` (NY Fed daily fitted yields)."""
+    monthly = read_other(other_dir, "acm_term_premium_monthly.csv")
+    daily_y = read_other(other_dir, "acm_yields_daily.csv")
+    return {
+        "yields": _by_years(monthly, "ACMY"),
+        "tp": _by_years(monthly, "ACMTP"),
+        "tp10_daily": read_other(other_dir, "acm_tp10_daily.csv")["ACMTP10"],
+        "zero_daily": _by_years(daily_y, "ACMY"),
+    }

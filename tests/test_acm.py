@@ -253,3 +253,16 @@ def test_rule_is_declared_and_configured():
     assert TP_DRIVER_RULE.scale[0] == "small move" and TP_DRIVER_RULE.scale[-1] == "term-premium led"
     table = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]["tp_driver"]
     assert validate_params(TP_DRIVER_RULE, table) == PARAMS
+
+
+@pytest.mark.parametrize("horizon", ["1w", "1m", "3m", "ytd"])
+def test_vectorised_states_match_the_verdict(horizon):
+    obs, rn, tp, bei = _split_inputs(days=700, seed=4)
+    bei.iloc[:40] = np.nan  # breakevens start later
+    d = decompose_yield(obs, rn, tp, breakeven=bei)
+    params = {**PARAMS, "horizon": horizon, "min_move_bp": 5.0}
+    dates = pd.date_range("2023-12-01", "2026-09-30", freq="W-FRI")
+    vec = tp_driver_states(d, dates, params=params)
+    one = [evaluate_tp_driver(d, as_of=t.date(), params=params).state for t in dates]
+    assert list(vec) == one
+    assert {"small move", "mixed"} & set(one) and NO_DATA in one

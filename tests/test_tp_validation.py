@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _ts_data import read_cmt, read_fred, read_other
+from _ts_data import read_cmt, read_fred, read_published_acm
 
 from analytics.rules import validate_params
 from analytics.termpremium import TP_DRIVER_RULE, acm_from_cmt, decompose_yield, evaluate_tp_driver
 from analytics.validation import (
     THRESHOLDS,
+    Check,
     ValidationReport,
+    agreement,
     closed_form_checks,
     end_to_end_checks,
     estimator_checks,
@@ -37,8 +39,8 @@ ISSUE_THRESHOLDS = {
 
 
 @pytest.fixture(scope="module")
-def acm_monthly(other_dir):
-    return read_other(other_dir, "acm_term_premium_monthly.csv")
+def acm(other_dir):
+    return read_published_acm(other_dir)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,8 @@ def test_thresholds_are_the_issues():
         assert THRESHOLDS[k] == v
 
 
-def test_estimator_reproduces_published_term_premia(acm_monthly):
-    checks = _figures(estimator_checks(acm_monthly))
+def test_estimator_reproduces_published_term_premia(acm):
+    checks = _figures(estimator_checks(acm["yields"], acm["tp"]))
     for n in ("02", "05", "10"):
         corr, rmse = checks[f"estimator.tp{n}.corr"], checks[f"estimator.tp{n}.rmse"]
         assert corr.figure >= 0.995, corr
@@ -71,10 +73,9 @@ def test_estimator_reproduces_published_term_premia(acm_monthly):
 
 
 @pytest.mark.slow
-def test_end_to_end_from_cmt_yields(run, acm_monthly, other_dir):
+def test_end_to_end_from_cmt_yields(run, acm):
     assert run.estimation_start.year == 1962
-    daily = read_other(other_dir, "acm_tp10_daily.csv")["ACMTP10"]
-    checks = _figures(end_to_end_checks(run, acm_monthly, daily))
+    checks = _figures(end_to_end_checks(run, acm["tp"], acm["tp10_daily"]))
     bounds = {"10": (0.97, 0.35), "05": (0.95, 0.30), "02": (0.90, 0.25)}
     for n, (cmin, rmax) in bounds.items():
         assert checks[f"end_to_end.tp{n}.corr"].figure >= cmin, checks[f"end_to_end.tp{n}.corr"]
@@ -88,9 +89,8 @@ def test_end_to_end_from_cmt_yields(run, acm_monthly, other_dir):
 
 
 @pytest.mark.slow
-def test_nss_fits_of_cmt_yields(run, other_dir):
-    yd = read_other(other_dir, "acm_yields_daily.csv")
-    checks = _figures(nss_checks(run.nss, yd, start="1990-01-01"))
+def test_nss_fits_of_cmt_yields(run, acm):
+    checks = _figures(nss_checks(run.nss, acm["zero_daily"], start="1990-01-01"))
     assert checks["nss.median_rmse_bp"].figure <= 5.0
     assert checks["nss.zero02.share_within"].figure >= 0.95
     assert checks["nss.zero05.share_within"].figure >= 0.95
@@ -107,10 +107,9 @@ def test_closed_form_checks_pass():
 
 
 @pytest.mark.slow
-def test_validation_report_and_the_verdict_on_real_data(run, cmt, acm_monthly, other_dir, fred_dir):
-    rep = validate_term_structure(
-        cmt, acm_monthly, read_other(other_dir, "acm_tp10_daily.csv")["ACMTP10"],
-        read_other(other_dir, "acm_yields_daily.csv"), run=run, groups=("estimator", "end_to_end", "nss"))
+def test_validation_report_and_the_verdict_on_real_data(run, cmt, acm, fred_dir):
+    rep = validate_term_structure(cmt, acm["yields"], acm["tp"], acm["tp10_daily"], acm["zero_daily"], run=run,
+                                  groups=("estimator", "end_to_end", "nss"))
     assert isinstance(rep, ValidationReport)
     assert rep.passed, rep.failures
     assert {"project_tp10", "published_tp10"} <= set(rep.comparison.columns)
@@ -126,3 +125,56 @@ def test_validation_report_and_the_verdict_on_real_data(run, cmt, acm_monthly, o
     # the split's residual (CMT par yield minus model zero yield) stays within a few tenths
     assert abs(row["residual"]) < 0.3
     assert pd.Timestamp(as_of) >= pd.Timestamp("2026-06-01")
+
+
+# --- the report objects and the command ----------------------------------------------------
+
+
+def test_agreement_and_checks_by_hand():
+    idx = pd.date_range("2020-01-31", periods=4, freq="ME")
+    ref = pd.Series([1.0, 2.0, 3.0, 4.0], idx)
+    est = ref + pd.Series([0.1, -0.1, 0.1, -0.1], idx)
+    ag = agreement(est, ref, start="2020-02-01")
+    assert ag.n == 3 and ag.start == idx[1]
+    assert abs(ag.rmse - 0.1) < 1e-12 and abs(ag.mean_diff - (-0.1 + 0.1 - 0.1) / 3) < 1e-12
+    rep = ValidationReport("t", (
+        Check("a", "g", "a", 0.99, "corr", 0.97, ">=", True),
+        Check("b", "g", "b", 0.40, "pp", 0.35, "<=", False),
+        Check("c", "g", "c", -8.0, "bp"),
+    ))
+    assert not rep.passed and [c.id for c in rep.failures] == ["b"]
+    assert rep.get("c").passed is None
+    with pytest.raises(KeyError, match="no check 'd'"):
+        rep.get("d")
+
+
+def test_validation_input_errors():
+    frame = pd.DataFrame({1.0: [1.0]}, index=pd.to_datetime(["2020-01-31"]))
+    with pytest.raises(ValueError, match="groups: unknown"):
+        validate_term_structure(frame, frame, frame, frame[1.0], frame, groups=("everything",))
+    with pytest.raises(ValueError, match="published_tp: missing maturity"):
+        estimator_checks(pd.DataFrame({float(n): [1.0] * 40 for n in range(1, 11)},
+                                      index=pd.date_range("2000-01-31", periods=40, freq="ME")), frame)
+    with pytest.raises(TypeError, match="indexed by date"):
+        estimator_checks(frame.reset_index(drop=True), frame)
+
+
+def test_validate_command_without_data(tmp_path, capsys):
+    from report.cli import main
+
+    rc = main(["validate", "--data-dir", str(tmp_path), "-q"])
+    assert rc == 3
+    assert "validation needs the series" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_validate_command_prints_each_figure(shared_data, capsys):
+    from report.cli import main
+
+    rc = main(["validate", "--data-dir", str(shared_data), "-q", "--groups", "estimator,closed_form"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "[estimator]" in out and "[closed_form]" in out
+    line = next(ln for ln in out.splitlines() if "10-year term premium from published yields: RMSE" in ln)
+    assert "<= 0.0600" in line and "PASS" in line
+    assert out.rstrip().endswith("checks pass.")
