@@ -408,16 +408,17 @@ def evaluate_ladder(sofr: pd.Series, *, effr: pd.Series, ceiling: pd.Series, rrp
         signals.append("reverse-repo use up (confirming)")
     d = last.date()
     ev = [
-        Evidence("SOFR − top of target range, week high", rounded(row["ceiling_peak_bp"]), "bp", d),
-        Evidence("SOFR − top of target range, week average", rounded(row["ceiling_mean_bp"]), "bp", d),
+        Evidence("SOFR − range top, week high", rounded(row["ceiling_peak_bp"]), "bp", d),
+        Evidence("SOFR − range top, week average", rounded(row["ceiling_mean_bp"]), "bp", d),
         Evidence("SOFR − EFFR, week high", rounded(row["effr_peak_bp"]), "bp", d),
         Evidence("SOFR − EFFR, week average", rounded(row["effr_mean_bp"]), "bp", d),
-        Evidence("Discount-window loans, 4-week change", rounded(row["dw_chg_bn"]) if np.isfinite(row["dw_chg_bn"])
+        Evidence("Discount window, 4-week change", rounded(row["dw_chg_bn"]) if np.isfinite(row["dw_chg_bn"])
                  else "not loaded", "usd_bn" if np.isfinite(row["dw_chg_bn"]) else "text"),
-        Evidence("Reverse repo (week average), 4-week change", rounded(row["rrp_chg_bn"]), "usd_bn"),
-        Evidence("Signals", "; ".join(signals) if signals else "none", "text"),
+        Evidence("ON RRP (week average), 4-week change", rounded(row["rrp_chg_bn"]), "usd_bn"),
     ]
     headline = _LADDER_HEADLINES[state]
+    if signals:
+        headline += f" Signs this week: {'; '.join(signals)}."
     if stale:
         headline = f"Stale data (last SOFR print {d.isoformat()}): {headline}"
     return make_verdict(rule, state, headline, ev, params, as_of, stale=stale)

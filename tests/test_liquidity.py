@@ -118,7 +118,7 @@ def test_ladder_ceiling_thresholds(value, state):
     v = ladder(sofr)
     assert v.state == state
     ev = {e.label: e.value for e in v.evidence}
-    assert ev["SOFR − top of target range, week high"] == round((value - 4.0) * 100, 1)
+    assert ev["SOFR − range top, week high"] == round((value - 4.0) * 100, 1)
 
 
 @pytest.mark.parametrize("value, state", [
@@ -136,13 +136,13 @@ def test_ladder_sofr_effr_thresholds(value, state):
 def test_crisis_needs_the_weeks_average_not_a_single_spike():
     at_50 = ladder(with_last_week(3.75, [4.5] * 5))
     assert at_50.state == "crisis"
-    assert {e.label: e.value for e in at_50.evidence}["SOFR − top of target range, week average"] == 50.0
+    assert {e.label: e.value for e in at_50.evidence}["SOFR − range top, week average"] == 50.0
     # mean (50 * 4 + 48.4375) / 5 = 49.6875 < 50
     assert ladder(with_last_week(3.75, [4.5, 4.5, 4.5, 4.484375, 4.5])).state == "strained"
     # a one-day spike of 300 bp with the other days 25 bp under the top: mean 40 bp
     spike = ladder(with_last_week(3.75, [3.75, 7.0, 3.75, 3.75, 3.75]))
     assert spike.state == "strained"
-    assert {e.label: e.value for e in spike.evidence}["SOFR − top of target range, week average"] == 40.0
+    assert {e.label: e.value for e in spike.evidence}["SOFR − range top, week average"] == 40.0
     # the same average test on the EFFR gap
     assert ladder(with_last_week(3.75, [4.25] * 5), effr=flat(3.75), ceiling=5.0).state == "crisis"
 
@@ -154,7 +154,7 @@ def test_ladder_discount_window_thresholds(rise, state):
     dw.iloc[-1] = rise  # 4-week change: 03-27 level minus the 02-28 level (0)
     v = ladder(flat(3.75), dw=dw)
     assert v.state == state
-    assert {e.label: e.value for e in v.evidence}["Discount-window loans, 4-week change"] == rise
+    assert {e.label: e.value for e in v.evidence}["Discount window, 4-week change"] == rise
 
 
 def test_reverse_repo_rise_only_confirms_pressure_already_in_rates():
@@ -166,8 +166,9 @@ def test_reverse_repo_rise_only_confirms_pressure_already_in_rates():
     assert ladder(flat(3.75), rrp=rrp).state == "robust"  # never starts the ladder on its own
     assert ladder(with_last_week(3.75, [4.5] * 5), rrp=rrp).state == "crisis"  # capped at the top
     ev = {e.label: e.value for e in ladder(soft, rrp=rrp).evidence}
-    assert ev["Reverse repo (week average), 4-week change"] == 200.0
-    assert "reverse-repo use up (confirming)" in ev["Signals"]
+    assert ev["ON RRP (week average), 4-week change"] == 200.0
+    assert ladder(soft, rrp=rrp).headline.endswith(
+        "Signs this week: SOFR near or above the top of the range; reverse-repo use up (confirming).")
 
 
 def test_ladder_without_sofr_says_no_data_and_an_old_print_is_stale():
@@ -373,7 +374,7 @@ def test_ladder_on_the_shared_data_at_the_seed_dates(frames, fred_dir):
     assert crisis.state == "crisis"
     ev = {e.label: e.value for e in crisis.evidence}
     peak = (fred_value(fred_dir, "SOFR", "2019-09-17") - fred_value(fred_dir, "DFEDTARU", "2019-09-17")) * 100
-    assert_allclose(ev["SOFR − top of target range, week high"], peak)  # 5.25 - 2.25 = 300 bp
+    assert_allclose(ev["SOFR − range top, week high"], peak)  # 5.25 - 2.25 = 300 bp
     assert build(frames(date(2020, 3, 20))).analysis["ladder"].state == "strained"
     # quiet years of abundant reserves: robust every Friday
     f = frames(date(2025, 4, 11))
