@@ -42,6 +42,9 @@ __all__ = [
     "keys_for_source",
     "key_for_source_id",
     "validate_keys",
+    "FUTURES_ROOTS",
+    "FUTURES_POSITIONS",
+    "FUTURES_ETFS",
 ]
 
 FREQUENCIES = MappingProxyType(
@@ -364,6 +367,39 @@ _s("cftc_gold_net", "net_long", "COMEX gold, non-commercial net long (CFTC legac
    source="cftc_legacy", release_lag_days=3)
 _s("cftc_gold_oi", "open_interest", "COMEX gold open interest (CFTC legacy)", "contracts", "W", _G,
    source="cftc_legacy", release_lag_days=3)
+
+# --- Commodity and VIX futures curves, futures ETFs (report/sources/futures.py) -----------------
+# Constant-position series built from settlement files: ``fut_<root>_c<n>`` is the settlement
+# price of the n-th nearest contract still trading on each date, ``fut_<root>_d<n>`` its calendar
+# days to expiry. ``etf_<ticker>`` are ETF closes (adjusted for splits and distributions) for the
+# roll-cost audit; each ETF is compared with the spot series named in the section.
+_G = "Futures curves and ETFs"
+#: futures root (as written in settlement files) -> (catalog code, name, price units)
+FUTURES_ROOTS = MappingProxyType({
+    "CL": ("cl", "WTI crude oil futures (NYMEX)", "usd_per_bbl"),
+    "NG": ("ng", "Henry Hub natural gas futures (NYMEX)", "usd_per_mmbtu"),
+    "GC": ("gc", "Gold futures (COMEX)", "usd_per_oz"),
+    "VX": ("vx", "VIX futures (Cboe)", "index"),
+})
+#: constant positions kept per root (1 = front contract)
+FUTURES_POSITIONS = 4
+#: ETF ticker -> (catalog key, name)
+FUTURES_ETFS = MappingProxyType({
+    "USO": ("etf_uso", "United States Oil Fund (USO)"),
+    "UNG": ("etf_ung", "United States Natural Gas Fund (UNG)"),
+    "GLD": ("etf_gld", "SPDR Gold Shares (GLD, physically backed)"),
+    "VXX": ("etf_vxx", "iPath S&P 500 VIX Short-Term Futures ETN (VXX)"),
+})
+for _root, (_code, _name, _units) in FUTURES_ROOTS.items():
+    for _n in range(1, FUTURES_POSITIONS + 1):
+        _s(f"fut_{_code}_c{_n}", f"{_root}:C{_n}", f"{_name}, contract {_n} settlement", _units, "D", _G,
+           source="futures")
+        _s(f"fut_{_code}_d{_n}", f"{_root}:D{_n}", f"{_name}, contract {_n} days to expiry", "days", "D", _G,
+           source="futures")
+for _ticker, (_key, _name) in FUTURES_ETFS.items():
+    _s(_key, _ticker, _name, "usd", "D", _G, source="futures")
+_s("henry_hub", "DHHNGSP", "Henry Hub natural gas spot price", "usd_per_mmbtu", "D", "Commodities",
+   release_lag_days=1)
 
 CATALOG: Mapping[str, SeriesSpec] = MappingProxyType({s.key: s for s in _ROWS})
 if len(CATALOG) != len(_ROWS):  # pragma: no cover - guards against a duplicated key at edit time

@@ -100,3 +100,54 @@ def test_stale_nikkei_is_named_and_the_hedge_marked_stale(shared_frame, config):
     assert "2020-03-27" in action["text"] and "stale" in action["text"]
     moves = res.analysis["moves"]
     assert len(moves) == 8 and moves["end"].iloc[0] == date(2025, 6, 27)
+
+
+def test_time_value_2019(shared_frame, config, fred_dir):
+    res = build("timevalue", shared_frame("2019-06-28"), config)
+    v = {x.rule_id: x for x in res.verdicts}
+    vix, vix3m = csv_series(fred_dir, "VIXCLS"), csv_series(fred_dir, "VXVCLS")
+    ev = {e.label: e.value for e in v["vix_term"].evidence}
+    assert ev["VIX / VIX3M"] == pytest.approx(round(vix["2019-06-28"] / vix3m["2019-06-28"], 3))
+    assert v["vix_term"].state == "contango"
+    # the February 2018 blow-up: 2018-02-05 close against the low of the ten sessions before it
+    days = sorted(d for d in vix if "2018-01-19" <= d <= "2018-02-02")
+    assert len(days) == 11
+    low = min(vix[d] for d in days[1:])
+    blow = {b.start: b for b in res.analysis["blowups"]}
+    assert date(2018, 2, 5) in blow and blow[date(2018, 2, 5)].trough == low
+    sizing = res.analysis["sizing"]
+    assert sizing.worst_date == date(2018, 2, 5)
+    assert sizing.worst_rise_pct == pytest.approx(100 * (vix["2018-02-05"] / low - 1))
+    assert sizing.max_short_notional == pytest.approx(0.02 / (vix["2018-02-05"] / low - 1))
+    # no futures curve in the shared data: said so
+    assert v["futures_roll"].state == "no data"
+    assert any(b["kind"] == "text" and b["text"].startswith("No futures settlement curve is loaded")
+               for b in res.blocks)
+    hy = csv_series(fred_dir, "BAMLH0A0HYM2")
+    ev = {e.label: e.value for e in v["credit_spreads"].evidence}
+    assert ev["High-yield OAS"] == hy["2019-06-28"] and v["credit_spreads"].state == "calm"
+    carry = res.analysis["carry"].table
+    assert carry.loc[10.0, "par_yield"] == pytest.approx(csv_series(fred_dir, "DGS10")["2019-06-28"], abs=0.05)
+    assert carry.loc[1.0, "carry_bp"] < 0  # funding (SOFR 2.4%) above the 1-year yield (1.9%)
+    assert {t.rule_id for t in res.track_records} == {"vix_term", "credit_spreads"}
+
+
+@pytest.mark.slow
+def test_sections_1_to_3_render_in_the_brief(shared_frame, config):
+    from report.pipeline import make_brief
+
+    cfg = config.replace(brief=config.brief.__class__(**{**config.brief.__dict__,
+                                                         "sections": ("transmission", "curve", "timevalue")}))
+    brief = make_brief(shared_frame("2019-06-28"), cfg, formats=("html",))
+    sections = {s["id"]: s for s in brief.context["sections"]}
+    assert set(sections) == {"transmission", "curve", "timevalue"}
+    for s in sections.values():
+        assert s["status"] != "error", s["error"]
+        placed = [b["id"] for b in s["blocks"] if b["kind"] == "chart"]
+        assert placed and all(c in s["charts"] for c in placed)
+        assert any(b["kind"] == "verdicts" for b in s["blocks"])
+    titles = {t["title"] for t in brief.context["appendix"]["track_records"]}
+    assert {"Curve slope: inversion warning", "Japanification (U.S.)", "VIX term structure: time value of selling "
+            "volatility"} <= titles
+    html = brief.files["brief.html"].decode("utf-8")
+    assert "Japanification monitor" in html and "Weekly curve moves" in html and "Sizing short volatility" in html

@@ -26,7 +26,7 @@ import pandas as pd
 from ..catalog import key_for_source_id
 from ..errors import DataError
 from ..store import Store
-from . import files
+from . import files, futures
 from .parsing import ISO_DATE, ParsedFile, check_increasing, fail, head_rows, parse_dates, parse_numbers, read_table
 
 __all__ = [
@@ -136,6 +136,9 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("Fed GSW", files.parse_gsw, ("feds200628*.csv",), files.is_gsw_header, preamble=True),
     Layout("CFTC TFF", files.parse_tff, ("finfut*.txt", "finfut*.csv", "*tff*.csv", "*tff*.txt"),
            files.is_tff_header),
+    Layout("futures settlements", futures.parse_settlements, ("*settle*.csv", "futures*.csv"),
+           futures.is_settlements_header),
+    Layout("futures ETF prices", futures.parse_etf_prices, ("etf*.csv",), futures.is_etf_header),
     FRED_CSV,
 )
 
