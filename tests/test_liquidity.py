@@ -421,3 +421,26 @@ def test_section_renders_without_any_data():
     assert {v.state for v in res.verdicts} == {NO_DATA}
     assert res.status == "partial" and res.charts == []
     assert any(b["kind"] == "callout" and b["title"] == "CFTC positioning not loaded" for b in res.blocks)
+
+
+@pytest.mark.slow
+def test_brief_renders_the_section_with_charts_and_verdict_cards(frames):
+    import io
+
+    import pypdf
+
+    from report.pipeline import make_brief
+
+    cfg = default_config(brief={"sections": ["liquidity"]})
+    brief = make_brief(frames(date(2025, 4, 11)), cfg, formats=("html", "pdf"))
+    assert brief.results[0].status == "partial" and brief.results[0].error is None
+    assert {"charts/liquidity_rates.png", "charts/liquidity_spreads.png", "charts/liquidity_balances.png"} \
+        <= set(brief.files)
+    pdf = pypdf.PdfReader(io.BytesIO(brief.files["brief.pdf"]))
+    text = " ".join(p.extract_text() for p in pdf.pages).replace("\n", " ")
+    for title in ("Dollar liquidity ladder", "Basis-trade monitor", "Bear-steepening shock",
+                  "Flight from dollar assets", "How markets recovered after past funding squeezes"):
+        assert title in text
+    assert "CFTC positioning not loaded" in text
+    images = sum(len(p.images) for p in pdf.pages)
+    assert images >= 3
