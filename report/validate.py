@@ -18,7 +18,7 @@ import pandas as pd
 
 from analytics.validation import Check, ValidationReport, validate_term_structure
 
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .frame import Frame
 from .sections.termpremium import CMT_KEYS, cmt_yields
 
@@ -131,13 +131,16 @@ def cmd_validate(args: argparse.Namespace, progress) -> int:
     from .config import load_config
     from .store import Store
 
-    config = load_config(args.config)
     as_of = args.as_of or date.today()
     groups = tuple(args.groups) if args.groups else GROUPS
-    if args.data_dir is not None:
+    bad = [g for g in groups if g not in GROUPS]
+    if bad:
+        raise ConfigError(f"--groups: unknown {', '.join(bad)}; allowed: {', '.join(GROUPS)}")
+    if args.data_dir is not None:  # the configuration only names the store, so it is not read here
         store = Store(":memory:")
         _import_dir(store, Path(args.data_dir), progress)
     else:
+        config = load_config(args.config)
         if not config.data.store.exists():
             raise DataError(f"the store {config.data.store} does not exist: import data first or give --data-dir DIR")
         store = Store(config.data.store)

@@ -178,3 +178,10 @@ def test_validate_command_prints_each_figure(shared_data, capsys):
     line = next(ln for ln in out.splitlines() if "10-year term premium from published yields: RMSE" in ln)
     assert "<= 0.0600" in line and "PASS" in line
     assert out.rstrip().endswith("checks pass.")
+
+
+def test_validate_command_rejects_unknown_groups(tmp_path, capsys):
+    from report.cli import main
+
+    assert main(["validate", "--data-dir", str(tmp_path), "--groups", "estimator,everything", "-q"]) == 2
+    assert "--groups: unknown everything" in capsys.readouterr().err
