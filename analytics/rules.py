@@ -57,6 +57,7 @@ AREA_MODULES = (
     "analytics.timevalue",
     "analytics.termpremium",
     "analytics.crossasset",
+    "analytics.anchor",
     "analytics.fiscal",
     "analytics.convenience",
     "analytics.liquidity",
