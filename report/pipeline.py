@@ -49,6 +49,7 @@ __all__ = [
     "resolve_as_of",
     "edition_of",
     "load_data",
+    "load_frame",
     "compute_sections",
     "make_brief",
     "write_brief",
@@ -105,16 +106,7 @@ def load_data(
     if source not in SOURCES:
         raise DataError(f"--source must be one of {', '.join(SOURCES)}; got {source!r}")
     if source == "auto":
-        if _fred_key(config):
-            source = "fred"
-        elif data_dirs:
-            source = "csv"
-        elif config.data.store.exists() and not Store(config.data.store).is_empty():
-            source = "store"
-        else:
-            progress.note("No FRED_API_KEY and an empty store: building from the built-in SAMPLE data "
-                          "(marked SAMPLE on every page; not publishable).")
-            source = "sample"
+        source = _resolve_auto(config, data_dirs, progress)
     if source == "sample":
         from .sources import sample
 
@@ -144,6 +136,58 @@ def load_data(
         raise DataError(f"the store {config.data.store} is empty: run `macrobrief data import DIR` or "
                         "`macrobrief data fetch` first, or build with --source sample")
     return store, source
+
+
+def load_frame(
+    config: Config,
+    *,
+    source: str,
+    as_of: date,
+    data_dirs: Sequence[Path] = (),
+    cache: Cache | None = None,
+    progress: Progress = QUIET,
+) -> tuple[Frame, str]:
+    """The point-in-time frame a build reads, and the source it came from.
+
+    The SAMPLE source is generated straight into a frame (it is already dated as it would
+    have been published, and never touches a desk's store); the other sources go through the
+    store (:func:`load_data`) and a point-in-time read.
+    """
+    if source == "auto" or source == "sample":
+        resolved = _resolve_auto(config, data_dirs, progress) if source == "auto" else "sample"
+        if resolved == "sample":
+            from .sources import sample
+
+            with progress.step("Generating SAMPLE data"):
+                series = sample.generate(as_of)
+            frame = Frame(series, as_of, sources={k: "sample" for k in series})
+            return frame, "sample"
+        source = resolved
+    store, used = load_data(config, source=source, as_of=as_of, data_dirs=data_dirs, progress=progress)
+    try:
+        with progress.step(f"Reading data as of {as_of}"):
+            frame = read_frame(store, as_of, cache=cache)
+    finally:
+        store.close()
+    if not frame.has("ust_10y"):
+        raise DataError(f"no 10-year Treasury yield in the data as of {as_of}: nothing to build a brief on")
+    return frame, used
+
+
+def _resolve_auto(config: Config, data_dirs: Sequence[Path], progress: Progress) -> str:
+    """What ``--source auto`` means here: FRED with a key, CSV with --data-dir, the store when it
+    holds data, else the built-in SAMPLE data."""
+    if _fred_key(config):
+        return "fred"
+    if data_dirs:
+        return "csv"
+    if config.data.store.exists():
+        with Store(config.data.store) as store:
+            if not store.is_empty():
+                return "store"
+    progress.note("No FRED_API_KEY and an empty store: building from the built-in SAMPLE data "
+                  "(marked SAMPLE on every page; not publishable).")
+    return "sample"
 
 
 def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None,
@@ -450,17 +494,11 @@ def build(
     today = today or datetime.now().date()
     as_of = resolve_as_of(as_of, today)
     formats = tuple(formats or config.output.formats)
-    store, used = load_data(config, source=source, as_of=as_of, data_dirs=data_dirs, progress=progress)
-    try:
-        cache = Cache(config.output.cache) if config.output.cache else None
-        with progress.step(f"Reading data as of {as_of}"):
-            frame = read_frame(store, as_of, cache=cache)
-        if not frame.has("ust_10y"):
-            raise DataError(f"no 10-year Treasury yield in the data as of {as_of}: nothing to build a brief on")
-        brief = make_brief(frame, config, formats=formats, cache=cache, progress=progress,
-                           previous=_previous_edition(config, brief_edition=edition_of(as_of)))
-    finally:
-        store.close()
+    cache = Cache(config.output.cache) if config.output.cache else None
+    frame, used = load_frame(config, source=source, as_of=as_of, data_dirs=data_dirs, cache=cache,
+                             progress=progress)
+    brief = make_brief(frame, config, formats=formats, cache=cache, progress=progress,
+                       previous=_previous_edition(config, brief_edition=edition_of(as_of)))
     target = Path(out_dir or config.output.dir) / (brief.edition + ("-SAMPLE" if brief.sample else ""))
     with progress.step(f"Writing {target}"):
         files = write_brief(brief, target)
@@ -495,25 +533,11 @@ def read_frame(store: Store, as_of: date, *, cache: Cache | None = None) -> Fram
 
 
 def _previous_edition(config: Config, *, brief_edition: str) -> dict[str, Any] | None:
-    """Verdicts of the newest published edition before ``brief_edition`` (for "what changed")."""
-    root = config.archive.root
-    if not root.is_dir():
-        return None
-    candidates = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-                        and p.name.split("-r")[0] < brief_edition)
-    for p in reversed(candidates):
-        vj = _latest_verdicts_file(p)
-        if vj is not None:
-            try:
-                return json.loads(vj.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-    return None
+    """``verdicts.json`` of the latest published revision of the newest edition before
+    ``brief_edition`` (for "what changed since the last edition"), or None.
 
+    SAMPLE editions are never compared with real ones; see :func:`report.archive.previous_verdicts`.
+    """
+    from .archive import previous_verdicts
 
-def _latest_verdicts_file(edition_dir: Path) -> Path | None:
-    direct = edition_dir / "verdicts.json"
-    if direct.is_file():
-        return direct
-    revs = sorted(edition_dir.glob("r*/verdicts.json"))
-    return revs[-1] if revs else None
+    return previous_verdicts(config.archive.root, before=brief_edition)
