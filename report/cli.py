@@ -21,12 +21,16 @@ EPILOG = """\
 typical week:
   macrobrief data fetch                      # or: macrobrief data import DIR
   macrobrief build                           # this week's brief into output/<edition>/
+  macrobrief publish                         # archive it as an immutable edition
+  macrobrief send 2025-W15 --recipients clients.csv   # mail it; a re-run mails only those not served
+  (or all three, locked, from cron or a systemd timer: macrobrief weekly --recipients clients.csv)
 
 without a FRED key or stored data, `macrobrief build` uses the built-in SAMPLE data (marked
 SAMPLE on every page). Configuration: --config FILE, $MACROBRIEF_CONFIG or ./macrobrief.toml
 override the shipped defaults (`macrobrief config show` prints the result).
 
-exit codes: 0 ok, 1 error, 2 configuration or usage, 3 data, 4 rendering, 5 publishing, 6 mail
+exit codes: 0 ok, 1 error, 2 configuration or usage, 3 data, 4 rendering, 5 publishing, 6 mail,
+7 another `weekly` run holds the lock
 """
 
 
@@ -174,6 +178,17 @@ def cmd_validate(args: argparse.Namespace, progress: Progress) -> int:
 Handler = Callable[[argparse.Namespace, Progress], int]
 
 
+def _lazy(module: str, name: str) -> Handler:
+    """A handler imported only when its command runs (keeps ``--help`` fast)."""
+
+    def run(args: argparse.Namespace, progress: Progress) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args, progress)
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE", help="desk configuration (TOML) overriding the defaults")
@@ -243,6 +258,75 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--groups", type=lambda s: [g.strip() for g in s.split(",") if g.strip()], metavar="LIST",
                    help="comma list of estimator, end_to_end, nss, closed_form (default: all)")
     v.set_defaults(handler=cmd_validate)
+
+    # publishing, archive, mail and the scheduled run (report/archive.py, mailer.py, weekly.py)
+    source_help = "where the data comes from (as for build); default: auto"
+    pb = sub.add_parser("publish", parents=[common], help="build this week's edition and publish it into the archive",
+                        description="Build the brief and write it as an immutable edition under the archive root "
+                                    "(HTML, PDF, charts, the data snapshot, verdicts.json and a manifest with "
+                                    "hashes), then regenerate the archive index. An edition is never overwritten: "
+                                    "a correction is published with --revise REASON as the next revision. SAMPLE "
+                                    "data is refused unless --allow-sample.")
+    when = pb.add_mutually_exclusive_group()
+    when.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date YYYY-MM-DD (default: the last weekday)")
+    when.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2025-W15: as of its Friday (or the last "
+                                                          "weekday so far for the current week)")
+    pb.add_argument("--source", choices=pipeline.SOURCES, default="auto", help=source_help)
+    pb.add_argument("--data-dir", type=Path, action="append", default=[], metavar="DIR",
+                    help="directory of CSV / published files to import first; repeatable")
+    pb.add_argument("--revise", metavar="REASON", help="publish a correction as the next revision, recording REASON")
+    pb.add_argument("--allow-sample", action="store_true", help="allow SAMPLE data (test archives only)")
+    pb.set_defaults(handler=_lazy("report.archive", "cmd_publish"))
+
+    ar = sub.add_parser("archive", help="list, show, verify and rebuild published editions")
+    asub = ar.add_subparsers(dest="archive_command", metavar="ACTION")
+    actions = [
+        asub.add_parser("list", parents=[common], help="editions, newest first, with their verdict states"),
+        asub.add_parser("show", parents=[common], help="one edition: manifest, revisions, verdicts, files"),
+        asub.add_parser("verify", parents=[common], help="re-hash every file against its manifest",
+                        description="Re-hash every file of one edition (or of every edition) against its manifest "
+                                    "and report changed, missing and unexpected files (exit 5 when any)."),
+        asub.add_parser("rebuild", parents=[common], help="re-render an edition from its own data and compare",
+                        description="Re-render an edition from its archived data snapshot and configuration and "
+                                    "report whether the verdicts and numbers are identical (exit 5 when not). "
+                                    "Nothing in the archive is changed."),
+        asub.add_parser("index", parents=[common], help="regenerate index.html and feed.json"),
+    ]
+    actions[1].add_argument("edition", metavar="EDITION", help="e.g. 2025-W15 (latest revision) or 2025-W15-r2")
+    actions[2].add_argument("edition", metavar="EDITION", nargs="?", help="default: every edition")
+    actions[3].add_argument("edition", metavar="EDITION")
+    actions[3].add_argument("--out", type=Path, metavar="DIR", help="also write the rebuilt files into DIR")
+    for a in actions:
+        a.set_defaults(handler=_lazy("report.archive", "cmd_archive"))
+
+    sd = sub.add_parser("send", parents=[common], help="mail a published edition's PDF to a recipient list",
+                        description="Mail one message per recipient (PDF attached, HTML summary, plain text) over "
+                                    "the SMTP server in [smtp]; credentials come from the environment variables "
+                                    "named there. The send log makes it resumable: a re-run mails only those not "
+                                    "yet served. Exit 6 when any recipient was not served.")
+    sd.add_argument("edition", metavar="EDITION", help="e.g. 2025-W15 (latest revision) or 2025-W15-r2")
+    sd.add_argument("--recipients", type=Path, required=True, metavar="FILE",
+                    help="CSV with a header: email,name[,format] (format: html or text)")
+    sd.add_argument("--dry-run", action="store_true", help="write .eml files to the outbox instead of sending")
+    sd.add_argument("--outbox", type=Path, metavar="DIR", help="outbox for --dry-run (default: [smtp] outbox)")
+    sd.add_argument("--retry-failed", action="store_true", help="retry recipients refused permanently before")
+    sd.add_argument("--allow-sample", action="store_true", help="allow a SAMPLE edition (test lists only)")
+    sd.set_defaults(handler=_lazy("report.mailer", "cmd_send"))
+
+    w = sub.add_parser("weekly", parents=[common], help="the scheduled run: fetch, publish, send (locked)",
+                       description="Fetch data, publish this week's edition (unless already published) and send it "
+                                   "to every recipient not yet served, holding a lock so two runs never overlap. "
+                                   "Logs to [archive] log and stderr. Exit 7 when another run holds the lock.")
+    wwhen = w.add_mutually_exclusive_group()
+    wwhen.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: the last weekday)")
+    wwhen.add_argument("--week", metavar="YYYY-Www", help="ISO week to publish and send")
+    w.add_argument("--source", choices=pipeline.SOURCES, default="auto", help=source_help)
+    w.add_argument("--data-dir", type=Path, action="append", default=[], metavar="DIR",
+                   help="directory of CSV / published files to import first; repeatable")
+    w.add_argument("--recipients", type=Path, metavar="FILE", help="recipients CSV (default: [smtp] recipients)")
+    w.add_argument("--no-send", action="store_true", help="fetch and publish only")
+    w.add_argument("--wait", action="store_true", help="wait for a running weekly run instead of exiting with 7")
+    w.set_defaults(handler=_lazy("report.weekly", "cmd_weekly"))
     return p
 
 

@@ -84,6 +84,8 @@ class OutputConfig:
 @dataclass(frozen=True)
 class ArchiveConfig:
     root: Path = _opt(Path("output/editions"), path=True)
+    lock: Path | None = _opt(None, path=True)  # weekly-run lock file; None: <root>/.weekly.lock
+    log: Path | None = _opt(Path("output/weekly.log"), path=True)  # weekly-run log file; None: stderr only
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class SmtpConfig:
     backoff_seconds: float = _opt(2.0, lo=0.0, hi=600.0)
     unsubscribe: str = _opt("")
     send_log: Path = _opt(Path("output/sendlog.sqlite"), path=True)
+    ca_file: Path | None = _opt(None, path=True)  # extra CA certificates (PEM) trusted for the server
+    outbox: Path = _opt(Path("output/outbox"), path=True)  # where `send --dry-run` writes .eml files
+    recipients: Path | None = _opt(None, path=True)  # default recipients CSV for `weekly`
 
 
 @dataclass(frozen=True)
