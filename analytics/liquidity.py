@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
 
 __all__ = [
     "CONTRACTS",
@@ -93,19 +93,9 @@ def clean_series(s: pd.Series, name: str) -> pd.Series:
 
 
 def asof_array(s: pd.Series, dates: pd.DatetimeIndex, *, max_age_days: float | None = None) -> np.ndarray:
-    """Value of the last observation on or before each date (NaN if none, or older than ``max_age_days``)."""
-    out = np.full(len(dates), np.nan)
-    if s.empty or not len(dates):
-        return out
-    pos = s.index.searchsorted(dates, side="right") - 1
-    ok = pos >= 0
-    vals = s.to_numpy(dtype=float)
-    out[ok] = vals[pos[ok]]
-    if max_age_days is not None:
-        age = np.full(len(dates), np.inf)
-        age[ok] = (dates[ok] - s.index[pos[ok]]) / _DAY
-        out[age > max_age_days] = np.nan
-    return out
+    """Value of the last observation on or before each date (NaN if none, or older than
+    ``max_age_days``), as an array: :func:`analytics.rules.asof_values`."""
+    return asof_values(s, dates, max_age_days=max_age_days).to_numpy()
 
 
 def state_names(levels: np.ndarray, scale: Sequence[str]) -> np.ndarray:
