@@ -9,7 +9,7 @@ slow the timed runs).
 Targets: ACM estimation on monthly data since 1962 <= 0.1 s; NSS fits of every business day
 since 1990 (about 9,000 curves) <= 8 s.
 
-Usage: ``.venv/bin/python benchmarks/bench_termstructure.py [--data-dir DIR] [--repeat N]``
+Usage: ``.venv/bin/python benchmarks/bench_termstructure.py [--data-dir DIR] [--repeat N] [--blas-threads N]``
 """
 
 from __future__ import annotations
@@ -23,7 +23,16 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import pandas as pd
+# BLAS threads must be fixed before numpy loads. On this shared 2-core machine OpenBLAS's
+# worker threads oversubscribe the cores when other jobs run, and the small matrix products of
+# these models then slow down several-fold; one thread is the default (--blas-threads N to change).
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--blas-threads", default="1")
+BLAS_THREADS = _pre.parse_known_args()[0].blas_threads
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = BLAS_THREADS
+
+import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,6 +81,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=default_dir)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--blas-threads", default="1", help="BLAS threads (set before numpy loads; default 1)")
     args = ap.parse_args(argv)
     if not (args.data_dir / "fred").is_dir():
         print(f"data directory {args.data_dir} has no fred/ folder", file=sys.stderr)
@@ -79,7 +89,8 @@ def main(argv=None) -> int:
     cmt = read_cmt(args.data_dir)
     since90 = cmt.loc["1990-01-01":]
     print(f"CMT yields: {len(cmt)} dates {cmt.index[0].date()}..{cmt.index[-1].date()}; "
-          f"since 1990: {len(since90)} dates; {os.cpu_count()} CPUs")
+          f"since 1990: {len(since90)} dates; {os.cpu_count()} CPUs, BLAS threads {BLAS_THREADS}, "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     hist90, times, peak = measure(lambda: fit_nss_history(since90), max(3, args.repeat // 2))
     report("NSS fits, every business day since 1990", times, peak, 8.0,
