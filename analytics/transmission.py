@@ -65,10 +65,12 @@ __all__ = [
     "investment_states",
     "evaluate_transmission",
     "transmission_state",
+    "transmission_states",
     "CountryData",
     "JapanReading",
     "japanification_history",
     "japanification_reading",
+    "reading_from_history",
     "evaluate_japanification",
 ]
 
@@ -479,18 +481,32 @@ TRANSMISSION_RULE = RuleSpec(
 )
 
 
+def _overall_level(levels: Mapping[str, np.ndarray], params: Mapping[str, float]) -> np.ndarray:
+    """Overall level (0, 1, 2; -1 without any answer) from each question's levels (-1 = no data)."""
+    _check_order(params, "transmits_below", "blocked_at")
+    mat = np.vstack([np.asarray(v, dtype=float) for v in levels.values()])
+    valid = mat >= 0
+    n = valid.sum(axis=0)
+    mean = np.where(valid, mat, 0.0).sum(axis=0) / np.maximum(n, 1)
+    lvl = np.where(mean >= params["blocked_at"], 2, np.where(mean < params["transmits_below"], 0, 1))
+    credit = np.asarray(levels.get("easing_credit", np.full(mat.shape[1], -1)))
+    lvl = np.where(credit == 2, 2, lvl)
+    return np.where(n == 0, -1, lvl)
+
+
 def transmission_state(answers: Mapping[str, str], params: Mapping[str, float]) -> str:
     """Overall state from the four answers (rule id -> state; ``NO_DATA`` answers are skipped)."""
-    _check_order(params, "transmits_below", "blocked_at")
-    lv = [_LEVEL[s] for s in answers.values() if s in _LEVEL]
-    if not lv:
+    levels = {k: np.array([_LEVEL.get(v, -1)]) for k, v in answers.items()}
+    if not levels:
         return NO_DATA
-    if answers.get("easing_credit") == "blocked":
-        return "blocked"
-    m = float(np.mean(lv))
-    if m >= params["blocked_at"]:
-        return "blocked"
-    return "transmits" if m < params["transmits_below"] else "partly"
+    return str(_levels_to_states(_overall_level(levels, params))[0])
+
+
+def transmission_states(answers: Mapping[str, pd.Series], params: Mapping[str, float]) -> pd.Series:
+    """The overall state at each date from the questions' state histories (same index)."""
+    idx = next(iter(answers.values())).index
+    levels = {k: np.array([_LEVEL.get(x, -1) for x in v.to_numpy()]) for k, v in answers.items()}
+    return pd.Series(_levels_to_states(_overall_level(levels, params)), index=idx, dtype=object)
 
 
 def evaluate_transmission(answers: Sequence[Verdict], *, params: Mapping[str, float], as_of: date) -> Verdict:
@@ -584,9 +600,12 @@ def monthly_mean(s: pd.Series) -> pd.Series:
     s = _clean(s)
     if s.empty:
         return s
-    m = s.groupby(s.index.to_period("M")).mean()
-    m.index = m.index.to_timestamp()
-    return m
+    months = s.index.to_numpy().astype("datetime64[M]")
+    uniq, inv = np.unique(months, return_inverse=True)
+    if len(uniq) == len(s) and bool((s.index.day == 1).all()):
+        return s
+    mean = np.bincount(inv, weights=s.to_numpy()) / np.bincount(inv)
+    return pd.Series(mean, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")), name=s.name)
 
 
 def japanification_history(data: CountryData, *, params: Mapping[str, float], dates: Sequence) -> pd.DataFrame:
@@ -665,7 +684,12 @@ def _f(x: float) -> float | None:
 
 def japanification_reading(data: CountryData, *, params: Mapping[str, float], as_of: date) -> JapanReading:
     """The reading of one economy as of ``as_of`` (the history's row for that date)."""
-    row = japanification_history(data, params=params, dates=[pd.Timestamp(as_of)]).iloc[0]
+    return reading_from_history(data, japanification_history(data, params=params, dates=[pd.Timestamp(as_of)]))
+
+
+def reading_from_history(data: CountryData, history: pd.DataFrame) -> JapanReading:
+    """The reading on the last date of a :func:`japanification_history` frame."""
+    row = history.iloc[-1]
     have = [name for name, col in zip(JAPAN_INPUTS, ("long_yield", "policy_rate", "inflation", "credit_chg"))
             if np.isfinite(row[col])]
     return JapanReading(

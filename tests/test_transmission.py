@@ -285,3 +285,22 @@ def test_japanification_verdict_reads_the_home_economy():
     assert "deep: Germany" in v.headline
     v = at.evaluate_japanification([de], params=JAPAN, as_of=AS_OF)
     assert v.state == NO_DATA
+
+
+def test_monthly_mean_by_hand_and_monthly_series_untouched():
+    idx = pd.to_datetime(["2024-01-02", "2024-01-31", "2024-02-15"])
+    m = at.monthly_mean(pd.Series([1.0, 2.0, 5.0], index=idx))
+    assert m.to_dict() == {pd.Timestamp("2024-01-01"): 1.5, pd.Timestamp("2024-02-01"): 5.0}
+    s = monthly([1.0, 2.0, 3.0])
+    assert at.monthly_mean(s).equals(s)
+
+
+def test_vectorised_overall_state_agrees_with_the_single_date_rule():
+    scale = [*at.SCALE, NO_DATA]
+    rng = np.random.default_rng(9)
+    idx = pd.date_range("2020-01-03", periods=200, freq="W-FRI")
+    answers = {rid: pd.Series(rng.choice(scale, len(idx)), index=idx)
+               for rid in ("easing_credit", "debt_burden", "long_end_growth", "investment_response")}
+    hist = at.transmission_states(answers, OVERALL)
+    for i in range(len(idx)):
+        assert hist.iloc[i] == at.transmission_state({k: v.iloc[i] for k, v in answers.items()}, OVERALL)

@@ -62,11 +62,9 @@ def japan_equity(inp: SectionInput) -> tuple[pd.Series, str, str]:
 
 def monthly_average(s: pd.Series) -> pd.Series:
     """Monthly means dated on the first of the month (the Shiller convention)."""
-    if s.empty:
-        return s
-    m = s.groupby(s.index.to_period("M")).mean()
-    m.index = m.index.to_timestamp()
-    return m
+    from analytics.transmission import monthly_mean
+
+    return monthly_mean(s)
 
 
 class CurveSection(Section):
@@ -98,9 +96,11 @@ class CurveSection(Section):
         s2s10, how_2s10 = spread_series(inp, "spread_10y2y", "ust_10y", "ust_2y")
         s3m10, how_3m10 = spread_series(inp, "spread_10y3m", "ust_10y", "ust_3m")
         jp, jp_label, jp_key = japan_equity(inp)
+        jp_monthly = monthly_average(jp)
+        res.analysis["japan_monthly"] = jp_monthly
         slope = ac.evaluate_equity_slope(inp.series("shiller_price"), inp.series("shiller_earnings"),
                                          params=inp.params("equity_slope"), as_of=inp.as_of,
-                                         japan=monthly_average(jp), japan_label=jp_label.split(" (")[0])
+                                         japan=jp_monthly, japan_label=jp_label.split(" (")[0])
         verdict = ac.evaluate_inversion(s2s10, s3m10, params=inp.params("curve_inversion"), as_of=inp.as_of,
                                         growth_slope=slope.state)
         res.verdicts += [verdict, slope]
@@ -247,7 +247,7 @@ class CurveSection(Section):
         else:
             out.append(text(f"The hedge ratio cannot be estimated: weekly U.S. and {jp_label} prices over a common "
                             "year are not loaded."))
-        res.charts.append(self._slope_chart(inp, jp, jp_label, jp_key))
+        res.charts.append(self._slope_chart(inp, res.analysis["japan_monthly"], jp_label, jp_key))
         out.append(chart("curve_growth_slope"))
         return out
 
@@ -261,19 +261,21 @@ class CurveSection(Section):
         end = min(us.index[-1], jp.index[-1])
         res.analysis["hedge_currency"] = "JPY"
         if not fx.empty and fx.index[-1] >= end - pd.Timedelta(days=10):
+            jp = jp.loc[end - pd.DateOffset(years=3, days=21):]
             jp_usd = (jp / fx.reindex(jp.index.union(fx.index)).ffill().reindex(jp.index)).dropna()
             res.analysis["hedge_currency"] = "USD"
         else:
             jp_usd = jp
-        ru, rj = ac.weekly_returns(us), ac.weekly_returns(jp_usd)
+        window = end - pd.DateOffset(years=3, days=21)
+        ru, rj = ac.weekly_returns(us.loc[window:]), ac.weekly_returns(jp_usd.loc[window:])
         return {y: ac.min_variance_hedge(ru, rj, end=end.date(), years=y) for y in (1, 3)}
 
-    def _slope_chart(self, inp, jp, jp_label, jp_key) -> ChartSpec:
+    def _slope_chart(self, inp, res_japan_monthly, jp_label, jp_key) -> ChartSpec:
         years = int(inp.params("equity_slope")["lookback_years"])
         start = pd.Timestamp(inp.as_of) - pd.DateOffset(years=years)
         lines, keys = {}, {}
         for label, s, key in (("S&P 500", inp.series("shiller_price"), "shiller_price"),
-                              (jp_label.split(" (")[0], monthly_average(jp), jp_key)):
+                              (jp_label.split(" (")[0], res_japan_monthly, jp_key)):
             w = s.loc[start:]
             w = w[w > 0]
             if len(w) < 24:

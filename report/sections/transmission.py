@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 
 from analytics import transmission as at
@@ -173,14 +172,17 @@ class TransmissionSection(Section):
                 raise ValueError(f"sections.transmission.countries: {c!r} is not one of {', '.join(COUNTRIES)}")
         jp_params = inp.params("japanification")
         data = {c: country_data(inp, c) for c in codes}
-        readings = [at.japanification_reading(data[c], params=jp_params, as_of=inp.as_of) for c in codes]
+        histories = inp.cached("japanification", _source_keys(data.values(), at.JAPAN_INPUTS),
+                               lambda: self._histories(inp, data, jp_params),
+                               extra={"params": dict(jp_params), "start": inp.options["heatmap_start"]})
+        readings = [at.reading_from_history(data[c], histories[c]) for c in codes]
         japan = at.evaluate_japanification(readings, params=jp_params, as_of=inp.as_of)
         res.verdicts += [overall, *questions, japan]
         res.analysis.update(questions={v.rule_id: v for v in questions}, overall=overall, japan=japan,
                             readings={r.code: r for r in readings})
         res.lead = overall.headline
 
-        heat = self._heatmap(inp, data, jp_params)
+        heat = pd.DataFrame({data[c].name: histories[c]["score"] for c in codes}).T
         res.analysis["heatmap"] = heat
         res.charts += self._charts(inp, data, heat)
         res.blocks += [
@@ -263,15 +265,14 @@ class TransmissionSection(Section):
         return ("Series used (catalog keys): " + " · ".join(parts) + ". Missing inputs show as a dash; "
                 "Germany and France use the ECB deposit rate and euro-area HICP where national series are absent.")
 
-    def _heatmap(self, inp: SectionInput, data, params) -> pd.DataFrame:
+    @staticmethod
+    def _histories(inp: SectionInput, data, params) -> dict[str, pd.DataFrame]:
+        """Each economy's monthly history (month ends from the heat map's start year, then the
+        as-of date as the last row: today's reading)."""
         start = pd.Timestamp(year=int(inp.options["heatmap_start"]), month=1, day=1)
         months = pd.date_range(start, pd.Timestamp(inp.as_of), freq="MS") + pd.offsets.MonthEnd(0)
-        months = months[months <= pd.Timestamp(inp.as_of)].append(pd.DatetimeIndex([pd.Timestamp(inp.as_of)]))
-        rows = {}
-        for c, d in data.items():
-            h = at.japanification_history(d, params=params, dates=months)
-            rows[d.name] = h["score"]
-        return pd.DataFrame(rows).T
+        months = months[months < pd.Timestamp(inp.as_of)].append(pd.DatetimeIndex([pd.Timestamp(inp.as_of)]))
+        return {c: at.japanification_history(d, params=params, dates=months) for c, d in data.items()}
 
     def _charts(self, inp: SectionInput, data, heat: pd.DataFrame) -> list[ChartSpec]:
         start = pd.Timestamp(inp.as_of) - pd.DateOffset(years=int(inp.options["history_years"]))
@@ -341,9 +342,7 @@ class TransmissionSection(Section):
             "investment_response": at.investment_states(inp.series("business_investment"),
                                                         params=inp.params("investment_response"), dates=dates),
         }
-        overall = pd.Series([at.transmission_state({k: states[k].iloc[i] for k in states},
-                                                    inp.params("transmission"))
-                             for i in range(len(dates))], index=dates, dtype=object)
+        overall = at.transmission_states(states, inp.params("transmission"))
         real_label = "real GDP growth over the next 12 months (%)"
         for rid, st in states.items():
             if rid == "long_end_growth":
