@@ -90,6 +90,15 @@ def _colname(value: str) -> Markup:
     return Markup("tone" + re.sub(r"[^a-z]", "", str(value).lower()))
 
 
+def _texpath(value: str) -> Markup:
+    """A relative file path for ``\\includegraphics``: letters, digits, ``_ . - /`` only, unescaped
+    (TeX reads file names literally)."""
+    v = str(value)
+    if not re.fullmatch(r"[A-Za-z0-9_./-]+", v) or ".." in v or v.startswith("/"):
+        raise RenderError(f"chart file {v!r}: chart ids may use letters, digits, '_', '-' and '.' only")
+    return Markup(v)
+
+
 def _tex_join(items: Any, sep: str = ", ") -> Markup:
     return Markup(tex_escape(sep).join(tex_escape(i) for i in items))
 
@@ -107,7 +116,8 @@ def tex_environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
-    env.filters.update({"hexcolor": _hexcolor, "colname": _colname, "tjoin": _tex_join, "tex": tex_escape})
+    env.filters.update({"hexcolor": _hexcolor, "colname": _colname, "tjoin": _tex_join, "tex": tex_escape,
+                        "texpath": _texpath})
     return env
 
 

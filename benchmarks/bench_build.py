@@ -1,0 +1,249 @@
+"""Benchmark: the whole brief (HTML + PDF) from a warm store, a rebuild with unchanged data, and
+a QuantStats HTML tear sheet timed in the same run for comparison.
+
+    .venv/bin/pip install -e ".[bench]"      # quantstats, for the comparison only
+    .venv/bin/python benchmarks/bench_build.py [--as-of 2025-04-11] [--work DIR] [--repeat 1]
+
+What is timed (each in a fresh Python process, wall clock, imports included, as a desk runs it):
+
+1. ``macrobrief build --source store`` with an empty cache: every section computed, every chart
+   drawn, HTML and PDF rendered and written. Targets: <= 8 s, <= 800 MB peak memory.
+2. The same command again with the data unchanged (analytics, charts, frame and PDF from the
+   cache). Target: <= 3 s.
+3. ``quantstats.reports.html(returns, benchmark, output=...)`` on 25 years of seeded synthetic
+   daily returns for a strategy and a benchmark. The script prints build time / QuantStats time
+   (target <= 0.7).
+
+The store is the shared data (``../shared/data``, or ``$MACROBRIEF_SHARED_DATA``) imported once
+into ``<work>/store.sqlite`` (not timed: "warm store"). Sections whose modules do not exist yet
+are replaced by stand-ins of typical size (three charts, two tables, two verdicts) when
+``--standins`` is given, so the figure speaks for a brief with all eight sections on; the
+report says which sections were real.
+
+Peak memory is the largest resident set of any process of the build (the build process or one
+of its chart workers), from ``getrusage(RUSAGE_CHILDREN)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_BUILD_S, TARGET_REBUILD_S, TARGET_MEM_MB, TARGET_RATIO = 8.0, 3.0, 800.0, 0.7
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("MACROBRIEF_SHARED_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+# --- child modes ---------------------------------------------------------------------------------
+
+
+def _install_standins() -> list[str]:
+    """Register stand-in sections for section modules that do not exist (benchmark only)."""
+    import importlib
+    import types
+
+    import numpy as np
+    import pandas as pd
+
+    from analytics.rules import Evidence, RuleSpec, make_verdict
+    from report.sections import SECTION_MODULES
+    from report.sections.base import ChartSpec, Section, cell, chart, table, text, verdict_cards
+
+    keys = ("ust_10y", "ust_2y", "ust_30y", "tips_10y", "bei_10y", "vix", "sp500", "hy_oas", "usd_broad")
+    missing = []
+    for number, (sid, modname) in enumerate(SECTION_MODULES.items(), 1):
+        try:
+            importlib.import_module(modname)
+            continue
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+        missing.append(sid)
+        rules = tuple(RuleSpec(f"{sid}_standin_{i}", sid, f"Stand-in rule {i}", ("calm", "watch", "stress"))
+                      for i in (1, 2))
+
+        class StandIn(Section):
+            id, title, uses = sid, f"Stand-in for section {sid}", keys
+
+            def build(self, inp, _rules=rules):
+                res = self.result()
+                res.gaps = inp.gaps(self.series_keys())
+                lines = {k: inp.series(k).loc["1990":] for k in keys[:3]}
+                for i, r in enumerate(_rules):
+                    res.verdicts.append(make_verdict(r, r.scale[i], f"{r.title} reads {r.scale[i]}.",
+                                                     [Evidence("level", 1.0 + i, "percent", inp.as_of)], {"cut": 1.0},
+                                                     inp.as_of))
+                res.charts = [ChartSpec(id=f"{sid}_c{j}", kind="timeseries", title=f"Chart {j}", alt=f"Stand-in {j}",
+                                        data={"lines": lines, "keys": {k: k for k in keys}}, series_keys=keys[:3],
+                                        shade_recessions=True, width="full" if j == 0 else "half") for j in range(3)]
+                rng = np.random.default_rng(number)
+                rows = [[f"row {i}", *[cell(float(x), "pct") for x in rng.normal(4, 1, 5)]] for i in range(12)]
+                res.blocks = [verdict_cards(), text("Stand-in prose. " * 12), chart(f"{sid}_c0"),
+                              chart(f"{sid}_c1"), chart(f"{sid}_c2"),
+                              table(["Item", "a", "b", "c", "d", "e"], rows, caption="Stand-in table 1"),
+                              table(["Item", "a", "b", "c", "d", "e"], rows, caption="Stand-in table 2")]
+                res.methods.append({"title": f"Stand-in {sid}", "text": "Stand-in method note."})
+                return res
+
+        StandIn.number = number
+        mod = types.ModuleType(modname)
+        mod.SECTION = StandIn()
+        sys.modules[modname] = mod
+        _ = pd  # pandas imported for the sections' data
+    return missing
+
+
+def child_build(args: argparse.Namespace) -> int:
+    standins = _install_standins() if args.standins else []
+    from report.cli import main
+
+    code = main(["build", "--config", str(args.config), "--source", "store", "--as-of", args.as_of,
+                 "--format", "html,pdf"])
+    print(json.dumps({"standins": standins}), file=sys.stdout)
+    return code
+
+
+def child_quantstats(args: argparse.Namespace) -> int:
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    warnings.simplefilter("ignore")
+    import logging
+
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    import quantstats
+
+    rng = np.random.default_rng(20250411)
+    idx = pd.bdate_range("2000-01-03", periods=25 * 252)
+    market = rng.normal(0.0003, 0.011, len(idx))
+    strategy = 0.6 * market + rng.normal(0.0001, 0.006, len(idx))
+    quantstats.reports.html(pd.Series(strategy, index=idx, name="Strategy"),
+                            pd.Series(market, index=idx, name="Benchmark"),
+                            output=str(args.output), title="Strategy vs benchmark")
+    return 0
+
+
+# --- driver --------------------------------------------------------------------------------------
+
+
+def run_child(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[float, float, str, str]:
+    """Wall time (s), peak RSS (MB) of the largest process, stdout, stderr of one child run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({' '.join(cmd[:4])} ...):\n{proc.stderr[-3000:]}")
+    # ru_maxrss of RUSAGE_CHILDREN only grows: a smaller child leaves it unchanged
+    return wall, (peak if peak > before else float("nan")) / 1024.0, proc.stdout, proc.stderr
+
+
+def prepare_store(work: Path) -> Path:
+    store_path = work / "store.sqlite"
+    if store_path.exists():
+        return store_path
+    from report.sources.csvdir import import_directory
+    from report.store import Store
+
+    data = shared_dir()
+    if not (data / "fred").is_dir():
+        raise SystemExit(f"shared data not found at {data} (set MACROBRIEF_SHARED_DATA)")
+    print(f"importing {data} into {store_path} (once; not timed)", flush=True)
+    tmp = store_path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    with Store(tmp) as store:
+        import_directory(store, data / "fred")
+        import_directory(store, data / "other")
+    os.replace(tmp, store_path)
+    return store_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--as-of", default="2025-04-11")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "macrobrief-bench")
+    ap.add_argument("--repeat", type=int, default=1, help="cold builds to time (the best is reported too)")
+    ap.add_argument("--standins", action="store_true", help="stand-ins for section modules that do not exist yet")
+    ap.add_argument("--no-quantstats", action="store_true")
+    ap.add_argument("--child", choices=("build", "quantstats"), help=argparse.SUPPRESS)
+    ap.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child == "build":
+        return child_build(args)
+    if args.child == "quantstats":
+        return child_quantstats(args)
+
+    sys.path.insert(0, str(ROOT))
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    store = prepare_store(work)
+    cfg = work / "bench.toml"
+    cfg.write_text(f'[data]\nstore = "{store}"\n[output]\ndir = "{work / "out"}"\ncache = "{work / "cache"}"\n'
+                   f'[archive]\nroot = "{work / "editions"}"\n', encoding="utf-8")
+    py = sys.executable
+    build_cmd = [py, str(Path(__file__).resolve()), "--child", "build", "--config", str(cfg), "--as-of", args.as_of]
+    if args.standins:
+        build_cmd.append("--standins")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    colds = []
+    for _ in range(max(1, args.repeat)):
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        wall, mem, out, err = run_child(build_cmd, env=env)
+        colds.append((wall, mem, out, err))
+    wall, mem, out, err = colds[-1]
+    standins = json.loads(out.strip().splitlines()[-1])["standins"]
+    warm_wall, warm_mem, _, warm_err = run_child(build_cmd, env=env)
+    qs_wall = float("nan")
+    if not args.no_quantstats:
+        qs_cmd = [py, str(Path(__file__).resolve()), "--child", "quantstats", "--output", str(work / "quantstats.html")]
+        qs_wall, _, _, _ = run_child(qs_cmd, env=env)
+
+    pdfs = list((work / "out").glob("*/brief.pdf"))
+    pages = "?"
+    if pdfs:
+        try:
+            import pypdf
+
+            pages = str(len(pypdf.PdfReader(pdfs[0]).pages))
+        except Exception:  # noqa: BLE001 - page count is informative only
+            pass
+    best = min(c[0] for c in colds)
+    print()
+    print(f"as of {args.as_of}; sections stood in: {', '.join(standins) or 'none'}; PDF pages: {pages}; "
+          f"cores: {len(os.sched_getaffinity(0))}")
+    print(f"cold build (HTML+PDF): {wall:6.2f} s  (best of {len(colds)}: {best:.2f} s; target <= {TARGET_BUILD_S} s)")
+    print(f"  peak memory:         {mem:6.0f} MB (target <= {TARGET_MEM_MB:.0f} MB)")
+    print(f"rebuild, same data:    {warm_wall:6.2f} s  (target <= {TARGET_REBUILD_S} s)")
+    if qs_wall == qs_wall:
+        print(f"QuantStats tear sheet: {qs_wall:6.2f} s  (25 years daily, with benchmark)")
+        print(f"build / QuantStats:    {best / qs_wall:6.2f}    (target <= {TARGET_RATIO})")
+    print("\ncold build steps:")
+    for line in err.splitlines():
+        if " s" in line and ("..." in line or "done in" in line):
+            print("  " + line.strip())
+    print("rebuild steps:")
+    for line in warm_err.splitlines():
+        if " s" in line and ("..." in line or "done in" in line):
+            print("  " + line.strip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

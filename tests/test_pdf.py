@@ -1,0 +1,124 @@
+"""The PDF as a reader gets it: the full brief on the shared data, turned into page images with
+pdftoppm (no blank page, page count in range) and into text (every section heading, every
+verdict state on the board, page x of y); a SAMPLE build carries SAMPLE on every page."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pypdf
+import pytest
+from _brief_fixtures import BUILT, brief_config, every_block_section, synthetic_frame
+from PIL import Image
+
+from report.config import default_config
+from report.pipeline import make_brief
+from report.sections import registry
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2025-04-11"
+
+
+def page_images(pdf: bytes, tmp_path: Path, dpi: int = 40) -> list[np.ndarray]:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (scripts/system-deps.sh installs poppler-utils)")
+    src = tmp_path / "brief.pdf"
+    src.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(src), str(tmp_path / "page")], check=True,
+                   timeout=300)
+    files = sorted(tmp_path.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    return [np.asarray(Image.open(f)) for f in files]
+
+
+def inked_share(img: np.ndarray) -> float:
+    """Share of pixels that are not paper-white."""
+    return float((img < 235).mean())
+
+
+@pytest.fixture(scope="module")
+def real_brief():
+    """The whole brief (every section that exists) on the shared data as of 2025-04-11."""
+    import os
+
+    from report.frame import Frame
+    from report.sources.csvdir import import_directory
+    from report.store import Store
+
+    data = Path(os.environ.get("MACROBRIEF_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    if not (data / "fred").is_dir():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"shared data directory {data} is missing")
+        pytest.skip(f"shared data directory {data} is missing")
+    store = Store(":memory:")
+    import_directory(store, data / "fred")
+    import_directory(store, data / "other")
+    from datetime import date
+
+    frame = Frame.from_store(store, date.fromisoformat(AS_OF))
+    store.close()
+    return make_brief(frame, default_config(), formats=("html", "pdf"), built_at=BUILT)
+
+
+def test_full_brief_pages_are_inked_and_in_range(real_brief, tmp_path):
+    n_sections = len(real_brief.results)
+    images = page_images(real_brief.files["brief.pdf"], tmp_path)
+    # cover + summary + at least one page per section + appendix; a runaway layout would blow the top
+    assert n_sections + 3 <= len(images) <= 12 * n_sections + 20
+    for i, img in enumerate(images, 1):
+        assert inked_share(img) > 0.01, f"page {i} is blank"
+    # the cover band is the darkest block of the first page: the cover is really there
+    assert (images[0][: images[0].shape[0] // 4] < 100).mean() > 0.2
+
+
+def test_full_brief_text_has_every_heading_and_verdict_state(real_brief):
+    reader = pypdf.PdfReader(io.BytesIO(real_brief.files["brief.pdf"]))
+    texts = [p.extract_text() for p in reader.pages]
+    full = "\n".join(texts)
+    flat = re.sub(r"\s+", " ", full)
+    for r in real_brief.results:
+        assert f"{r.number}. {r.title}" in flat, r.title
+    for heading in ("Verdict board", "Key numbers", "Contents", "Appendix", "Method notes", "Data provenance",
+                    "Disclaimer"):
+        assert heading in flat
+    # every rule's state is printed on the board (badges are upper-cased by CSS, text stays)
+    board = re.sub(r"\s+", " ", texts[0] + (texts[1] if "Contents" not in texts[0] else ""))
+    for v in real_brief.verdicts:
+        assert v.state.upper() in board.upper() or v.state.upper() in flat.upper(), v.rule_id
+        assert v.title.split()[0] in flat
+    n = len(texts)
+    for i, t in enumerate(texts, 1):
+        assert f"Page {i} of {n}" in t
+    assert "SAMPLE" not in full
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    for r in real_brief.results:
+        assert f"{r.number}. {r.title}" in titles
+
+
+def test_sample_pdf_marks_every_page_in_text_and_image(tmp_path):
+    frame = synthetic_frame(sample=True)
+    b = make_brief(frame, brief_config(), formats=("pdf",), built_at=BUILT, results=[every_block_section(frame)])
+    reader = pypdf.PdfReader(io.BytesIO(b.files["brief.pdf"]))
+    for i, page in enumerate(reader.pages, 1):
+        assert "SAMPLE — NOT FOR DISTRIBUTION" in page.extract_text(), i
+    # the marking is visible on every page image too (watermark and header): each page of the
+    # SAMPLE build carries more ink than the same page built from the same data marked real
+    real_frame = synthetic_frame(sample=False)
+    real = make_brief(real_frame, brief_config(), formats=("pdf",), built_at=BUILT,
+                      results=[every_block_section(real_frame)])
+    (tmp_path / "s").mkdir()
+    (tmp_path / "r").mkdir()
+    sample_imgs = page_images(b.files["brief.pdf"], tmp_path / "s")
+    real_imgs = page_images(real.files["brief.pdf"], tmp_path / "r")
+    assert len(sample_imgs) == len(real_imgs)
+    for i, (s, r) in enumerate(zip(sample_imgs, real_imgs), 1):
+        assert inked_share(s) > inked_share(r), f"page {i} carries no SAMPLE marking"
+
+
+def test_sections_registry_is_what_the_brief_renders(real_brief):
+    assert [r.id for r in real_brief.results] == [sid for sid in default_config().brief.sections if sid in registry()]
