@@ -26,7 +26,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .crossasset import values_at
+from .crossasset import state_series
 from .portfolio import (
     PerfStats,
     accrual_returns,
@@ -36,7 +36,7 @@ from .portfolio import (
     rebalanced_returns,
     window_start,
 )
-from .rules import Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .rules import Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
 
 __all__ = [
     "RULES",
@@ -237,10 +237,7 @@ def evaluate_gold(res: GoldRealYield | None, *, params: Mapping[str, float], as_
 def gold_states(corr: pd.Series, *, params: Mapping[str, float], dates: Sequence[pd.Timestamp]) -> pd.Series:
     """State on each date from the weekly rolling correlation (Friday values; no look-ahead)."""
     _check_gold_params(params)
-    v = values_at(corr, dates, max_age_days=10).to_numpy()
-    out = np.where(np.isnan(v), "no data", np.where(v < params["anchored_below"], "anchored",
-                                                    np.where(v >= params["decoupled_above"], "decoupled", "loosening")))
-    return pd.Series(out, index=pd.DatetimeIndex(dates), dtype=object)
+    return state_series(asof_values(corr, dates, max_age_days=10), lambda x: _gold_state(x, params))
 
 
 # --- textbook signs: dollar and equities vs yields -------------------------------------------------
@@ -380,12 +377,10 @@ def signs_states(
         d = pd.concat({"y": dy, "a": da}, axis=1, sort=True).dropna()
         for weeks in windows.values():
             c = d["y"].rolling(weeks, min_periods=int(np.ceil(0.8 * weeks))).corr(d["a"]).dropna()
-            v = values_at(c, idx, max_age_days=10).to_numpy()
+            v = asof_values(c, idx, max_age_days=10).to_numpy()
             valid &= ~np.isnan(v)
             count += np.where(np.isnan(v), 0, (np.sign(v) == sign) & (np.abs(v) >= params["min_abs_corr"]))
-    out = np.where(~valid, "no data", np.where(count >= params["holds_min"], "holds",
-                                               np.where(count <= params["fails_max"], "fails", "mixed")))
-    return pd.Series(out, index=idx, dtype=object)
+    return state_series(pd.Series(np.where(valid, count, np.nan), index=idx), lambda n: _signs_state(int(n), params))
 
 
 # --- portfolios with and without gold --------------------------------------------------------------
@@ -509,9 +504,10 @@ def portfolio_study(
     for base in ("60/40", "Risk parity"):
         for w in windows:
             a, b = stats.get((base, w)), stats.get((f"{base} + gold", w))
-            gain[(base, w)] = (b.sharpe - a.sharpe) if (a and b and a.sharpe is not None and b.sharpe is not None) else None
-    return PortfolioStudy(date=r.index[-1].date(), windows=tuple(windows), stats=MappingProxyType(stats),
-                          gain=MappingProxyType(gain), returns=port, risk_free=rf, stock_weight=stock_weight,
+            ok = a is not None and b is not None and a.sharpe is not None and b.sharpe is not None
+            gain[(base, w)] = (b.sharpe - a.sharpe) if ok else None
+    return PortfolioStudy(date=r.index[-1].date(), windows=tuple(windows), stats=dict(stats),
+                          gain=dict(gain), returns=port, risk_free=rf, stock_weight=stock_weight,
                           gold_weight=gold_weight, vol_window=vol_window, start=r.index[0].date())
 
 
@@ -580,10 +576,8 @@ def sleeve_states(study: PortfolioStudy, *, params: Mapping[str, object], dates:
         b = _rolling_sharpe(p[f"{base} + gold"].dropna(), rf, n)
         gains.append((b - a).dropna())
     idx = pd.DatetimeIndex(dates)
-    v = (values_at(gains[0], idx, max_age_days=10) + values_at(gains[1], idx, max_age_days=10)).to_numpy() / 2.0
-    out = np.where(np.isnan(v), "no data", np.where(v >= params["large_gain"], "large gain",
-                                                    np.where(v >= params["some_gain"], "some gain", "little gain")))
-    return pd.Series(out, index=idx, dtype=object)
+    v = (asof_values(gains[0], idx, max_age_days=10) + asof_values(gains[1], idx, max_age_days=10)) / 2.0
+    return state_series(v, lambda x: _sleeve_state(x, params))
 
 
 RULES = (GOLD_RULE, SIGNS_RULE, SLEEVE_RULE)

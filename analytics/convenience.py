@@ -32,9 +32,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .crossasset import last_crossing, values_at
+from .crossasset import last_crossing
 from .fiscal import event_change
-from .rules import Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
 
 __all__ = [
     "RULES",
@@ -128,10 +128,10 @@ def hedged_foreign_wedges(
     df = pd.DataFrame(cols).sort_index() if cols else pd.DataFrame()
     if df.empty:
         empty = pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
-        return HedgedWedges(df, empty, empty, min_countries, MappingProxyType(sources))
+        return HedgedWedges(df, empty, empty, min_countries, dict(sources))
     count = df.notna().sum(axis=1)
     mean = df.mean(axis=1).where(count >= min_countries).dropna()
-    return HedgedWedges(df, mean, count, min_countries, MappingProxyType(sources))
+    return HedgedWedges(df, mean, count, min_countries, dict(sources))
 
 
 CONVENIENCE_RULE = RuleSpec(
@@ -242,13 +242,13 @@ def convenience_states(aaa_monthly: pd.Series, foreign_monthly: pd.Series, *, pa
             return np.full(len(idx), np.nan)
         s = s.copy()
         s.index = s.index + pd.offsets.MonthEnd(0)
-        return values_at(s, idx, max_age_days=62).to_numpy()
+        return asof_values(s, idx, max_age_days=62).to_numpy()
 
     a, f = at(aaa_monthly), at(foreign_monthly)
     out = []
     for x, y in zip(a, f):
         st = _conv_state(None if np.isnan(x) else float(x), None if np.isnan(y) else float(y), params)
-        out.append(st or "no data")
+        out.append(st or NO_DATA)
     return pd.Series(out, index=idx, dtype=object)
 
 
@@ -290,7 +290,7 @@ def classify_move(yield_bp: float | None, equity_pct: float | None, *, min_yield
     absolute value: ``small yield move``.
     """
     if yield_bp is None or equity_pct is None:
-        return "no data"
+        return NO_DATA
     if equity_pct >= 0:
         return "no equity stress"
     if abs(yield_bp) < min_yield_bp:
@@ -338,10 +338,9 @@ def event_study(
             used = min(eq, key=lambda h: eq[h]) if eq else None
         else:
             used = int(class_horizon)
-        cls = classes[used] if used is not None else "no data"
+        cls = classes[used] if used is not None else NO_DATA
         label = equity_label.get(name, "equities") if isinstance(equity_label, Mapping) else equity_label
-        out.append(EventResult(name, d, base, label, MappingProxyType({k: MappingProxyType(v) for k, v in changes.items()}),
-                               MappingProxyType(classes), used, cls))
+        out.append(EventResult(name, d, base, label, changes, dict(classes), used, cls))
     return tuple(out)
 
 
@@ -384,7 +383,9 @@ def evaluate_stress(events: Sequence[EventResult], *, params: Mapping[str, float
     done = [e for e in sorted(events, key=lambda e: e.date) if e.cls in ("flight to safety", "mark-to-market")]
     recent = done[-int(params["recent_events"]):]
     if not recent:
-        return no_data_verdict(rule, as_of, ["stress events with equity and 10-year data"], params)
+        what = (f"a classified stress event (none of the {len(events)} events had falling equities with a 10-year "
+                f"move of {params['min_yield_bp']:g} bp or more)" if events else "stress events dated by the as-of date")
+        return no_data_verdict(rule, as_of, [what], params)
     mtm = sum(e.cls == "mark-to-market" for e in recent)
     fts = len(recent) - mtm
     state = _stress_state(mtm, fts, params)
@@ -417,7 +418,8 @@ SCORECARD_RULE = RuleSpec(
               doc="mean 10-year rise after fiscal news (bp) at or above which yields respond ('risky')"),
         Param("news_tp_bp", float, lo=0.0, hi=100.0, doc="same for the ACM term premium (bp)"),
         Param("news_bei_bp", float, lo=0.0, hi=100.0, doc="same for the 5y5y inflation expectation (bp)"),
-        Param("risky_share", float, lo=0.0, hi=1.0, doc="share of measured rows ticked risky at or above which the regime is risky"),
+        Param("risky_share", float, lo=0.0, hi=1.0,
+              doc="share of measured rows ticked risky at or above which the regime is risky"),
         Param("safe_share", float, lo=0.0, hi=1.0, doc="share at or below which the regime is safe"),
         Param("min_rows", int, lo=1, hi=7, doc="rows that must be measured for a verdict"),
     ),

@@ -21,7 +21,7 @@ correlations unitless; betas in bp of foreign yield per bp of U.S. yield.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .portfolio import par_bond_returns
-from .rules import Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
 
 __all__ = [
     "RULES",
@@ -39,7 +39,7 @@ __all__ = [
     "SPILLOVER_RULE",
     "DOLLAR_RULE",
     "SPILLOVER_GROUPS",
-    "values_at",
+    "state_series",
     "last_crossing",
     "era_summary",
     "StockBondCorrelation",
@@ -74,23 +74,13 @@ def _check(s: pd.Series, name: str) -> pd.Series:
     return s.dropna().sort_index()
 
 
-def values_at(s: pd.Series, dates: Sequence[pd.Timestamp] | pd.DatetimeIndex, *, max_age_days: int) -> pd.Series:
-    """The last value of ``s`` on or before each of ``dates``; NaN when none is ``max_age_days`` recent.
+def state_series(values: pd.Series, level: Callable[[float], str]) -> pd.Series:
+    """Map point-in-time values (NaN = no usable input) to states with a rule's level function.
 
-    This is the point-in-time lookup every vectorised state function uses: a date only sees
-    observations dated on or before it.
+    The verdict and the track record call the same ``level`` function, so they cannot disagree.
     """
-    s = _check(s, "series")
-    idx = pd.DatetimeIndex(dates)
-    if s.empty:
-        return pd.Series(np.nan, index=idx)
-    pos = s.index.searchsorted(idx, side="right") - 1
-    ok = pos >= 0
-    safe = np.clip(pos, 0, None)
-    vals = np.where(ok, s.to_numpy(dtype=float)[safe], np.nan)
-    age = (idx.to_numpy() - s.index.to_numpy()[safe]) / np.timedelta64(1, "D")
-    vals = np.where(ok & (age <= max_age_days), vals, np.nan)
-    return pd.Series(vals, index=idx)
+    return pd.Series([NO_DATA if not np.isfinite(x) else level(float(x)) for x in values.to_numpy(dtype=float)],
+                     index=values.index, dtype=object)
 
 
 def last_crossing(s: pd.Series, level: float = 0.0, *, min_run: int = 1) -> tuple[date, str] | None:
@@ -237,7 +227,8 @@ def evaluate_stock_bond(
     state = _stock_bond_state(res.corr, params)
     since = ""
     if res.last_change is not None:
-        since = f" It last changed sign on {res.last_change.isoformat()} ({'to positive' if res.direction == 'up' else 'to negative'})."
+        turned = "to positive" if res.direction == "up" else "to negative"
+        since = f" It last changed sign on {res.last_change.isoformat()} ({turned})."
     headline = {
         "negative": "Stocks and Treasuries move opposite ways: the bond sleeve still hedges equity risk.",
         "near zero": "Stocks and Treasuries are barely correlated: the bond hedge is weak.",
@@ -246,7 +237,8 @@ def evaluate_stock_bond(
     if stale:
         headline = "Stale data: " + headline
     ev = [
-        Evidence(f"{res.window}-day correlation ({equity_label} vs 10y Treasury)", round(res.corr, 3), "corr", res.date),
+        Evidence(f"{res.window}-day correlation ({equity_label} vs 10y Treasury)", round(res.corr, 3), "corr",
+                 res.date),
         Evidence("last lasting sign change", res.last_change.isoformat() if res.last_change else "none in sample",
                  "text"),
     ]
@@ -258,11 +250,8 @@ def stock_bond_states(
 ) -> pd.Series:
     """The rule's state on each of ``dates`` from the rolling correlation series (no look-ahead)."""
     _check_stock_bond_params(params)
-    v = values_at(corr, dates, max_age_days=max_age_days).to_numpy()
-    out = np.where(np.isnan(v), "no data",
-                   np.where(v < params["negative_below"], "negative",
-                            np.where(v >= params["positive_above"], "positive", "near zero")))
-    return pd.Series(out, index=pd.DatetimeIndex(dates), dtype=object)
+    v = asof_values(corr, dates, max_age_days=max_age_days)
+    return state_series(v, lambda x: _stock_bond_state(x, params))
 
 
 # --- equity risk premium ---------------------------------------------------------------------------
@@ -401,7 +390,8 @@ def evaluate_erp(res: EquityRiskPremium | None, *, params: Mapping[str, float], 
     state = _erp_state(res.erp, params)
     pressing = res.real_change_bp is not None and res.real_change_bp >= params["pressing_bp"]
     head = {
-        "ample": f"The equity risk premium is ample at {_fmt_pp(res.erp)}: valuations leave room for higher real yields.",
+        "ample": f"The equity risk premium is ample at {_fmt_pp(res.erp)}: valuations leave room for higher real "
+                 "yields.",
         "normal": f"The equity risk premium is {_fmt_pp(res.erp)}, within its usual range.",
         "thin": f"The equity risk premium is thin at {_fmt_pp(res.erp)}: equities have little cushion against "
                 "higher real yields.",
@@ -430,10 +420,8 @@ def erp_states(erp: pd.Series, *, params: Mapping[str, float], dates: Sequence[p
     _check_erp_params(params)
     s = _check(erp, "erp")
     s.index = s.index + pd.offsets.MonthEnd(0)
-    v = values_at(s, dates, max_age_days=max_age_days).to_numpy()
-    out = np.where(np.isnan(v), "no data", np.where(v >= params["ample_above"], "ample",
-                                                    np.where(v < params["thin_below"], "thin", "normal")))
-    return pd.Series(out, index=pd.DatetimeIndex(dates), dtype=object)
+    v = asof_values(s, dates, max_age_days=max_age_days)
+    return state_series(v, lambda x: _erp_state(x, params))
 
 
 # --- spillovers ------------------------------------------------------------------------------------
@@ -542,7 +530,7 @@ def yield_spillovers(
     ends = [r.last for r in rows if r.last is not None]
     roll = pd.DataFrame(rolls).dropna(how="all") if rolls else pd.DataFrame()
     return Spillovers(tuple(rows), window, pd.Timestamp(since).date(), max(ends) if ends else None,
-                      MappingProxyType(gc), MappingProxyType(gb), roll)
+                      dict(gc), dict(gb), roll)
 
 
 def _spill_state(corr: float, beta: float, params: Mapping[str, float]) -> str:
@@ -575,7 +563,8 @@ def evaluate_spillover(res: Spillovers | None, *, params: Mapping[str, float], a
     head = {
         "high": f"European yields track U.S. moves closely (correlation {c:.2f}, beta {b:.2f}): a further rise in "
                 "Treasury yields is likely to spill into European bonds.",
-        "moderate": f"European yields follow U.S. moves in part (correlation {c:.2f}, beta {b:.2f}): some spillover risk.",
+        "moderate": f"European yields follow U.S. moves in part (correlation {c:.2f}, beta {b:.2f}): some spillover "
+                    "risk.",
         "low": f"European yields move largely on their own (correlation {c:.2f}): little spillover from Treasuries.",
     }[state] + contrast
     if stale:
@@ -613,16 +602,15 @@ def spillover_states(
         b = d["u"].rolling(window, min_periods=need).cov(d["f"]) / d["u"].rolling(window, min_periods=need).var()
         c.index = c.index + pd.offsets.MonthEnd(0)
         b.index = b.index + pd.offsets.MonthEnd(0)
-        cs.append(values_at(c.dropna(), dates, max_age_days=95))
-        bs.append(values_at(b.dropna(), dates, max_age_days=95))
+        cs.append(asof_values(c.dropna(), dates, max_age_days=95))
+        bs.append(asof_values(b.dropna(), dates, max_age_days=95))
     idx = pd.DatetimeIndex(dates)
     if not cs:
-        return pd.Series("no data", index=idx, dtype=object)
+        return pd.Series(NO_DATA, index=idx, dtype=object)
     mc = pd.concat(cs, axis=1).mean(axis=1).to_numpy()
     mb = pd.concat(bs, axis=1).mean(axis=1).to_numpy()
-    out = np.where(np.isnan(mc) | np.isnan(mb), "no data",
-                   np.where((mc >= params["high_corr"]) & (mb >= params["high_beta"]), "high",
-                            np.where(mc >= params["moderate_corr"], "moderate", "low")))
+    out = [NO_DATA if not (np.isfinite(c) and np.isfinite(b)) else _spill_state(float(c), float(b), params)
+           for c, b in zip(mc, mb)]
     return pd.Series(out, index=idx, dtype=object)
 
 
@@ -637,7 +625,8 @@ DOLLAR_RULE = RuleSpec(
         Param("corr_min", float, lo=0.0, hi=1.0,
               doc="|correlation| of daily dollar and 10-year yield changes needed to call a co-movement"),
         Param("yield_move_bp", float, lo=0.0, hi=200.0, doc="net 10-year move over the short window that counts (bp)"),
-        Param("dollar_move_pct", float, lo=0.0, hi=20.0, doc="net broad-dollar move over the short window that counts (%)"),
+        Param("dollar_move_pct", float, lo=0.0, hi=20.0,
+              doc="net broad-dollar move over the short window that counts (%)"),
         Param("growth_floor", float, lo=-5.0, hi=10.0,
               doc="growth proxy (year-on-year %) at or above which growth counts as solid"),
         Param("loose_deficit", float, lo=0.0, hi=20.0,
@@ -728,7 +717,7 @@ def dollar_regime(
                 dchg = float(ds.iloc[-1] - ds.iloc[-2])
     tpc = None
     if term_premium is not None and not term_premium.dropna().empty:
-        tp_now, tp_base = values_at(term_premium, [t, base], max_age_days=10).to_numpy()
+        tp_now, tp_base = asof_values(term_premium, [t, base], max_age_days=10).to_numpy()
         if np.isfinite(tp_now) and np.isfinite(tp_base):
             tpc = float((tp_now - tp_base) * 100.0)
     return DollarRegime(
@@ -833,30 +822,31 @@ def dollar_states(
     common = d.index.intersection(y.index)
     idx = pd.DatetimeIndex(dates)
     if len(common) < short_window + 1:
-        return pd.Series("no data", index=idx, dtype=object)
+        return pd.Series(NO_DATA, index=idx, dtype=object)
     d, y = d.loc[common], y.loc[common]
     corr = (y.diff() * 100.0).rolling(short_window, min_periods=short_window).corr(np.log(d).diff())
     ych = (y - y.shift(short_window)) * 100.0
     dch = (d / d.shift(short_window) - 1.0) * 100.0
-    c = values_at(corr.dropna(), idx, max_age_days=10)
-    yc = values_at(ych.dropna(), idx, max_age_days=10)
-    dc = values_at(dch.dropna(), idx, max_age_days=10)
-    g = values_at(growth, idx, max_age_days=growth_max_age_days) if growth is not None else pd.Series(np.nan, index=idx)
+    c = asof_values(corr.dropna(), idx, max_age_days=10)
+    yc = asof_values(ych.dropna(), idx, max_age_days=10)
+    dc = asof_values(dch.dropna(), idx, max_age_days=10)
+    g = (asof_values(growth, idx, max_age_days=growth_max_age_days) if growth is not None
+         else pd.Series(np.nan, index=idx))
     if deficit_gdp is not None and not deficit_gdp.dropna().empty:
         ds = -_check(deficit_gdp, "deficit_gdp")
-        deff = values_at(ds, idx, max_age_days=deficit_max_age_days)
-        dchg = values_at(ds.diff().dropna(), idx, max_age_days=deficit_max_age_days)
+        deff = asof_values(ds, idx, max_age_days=deficit_max_age_days)
+        dchg = asof_values(ds.diff().dropna(), idx, max_age_days=deficit_max_age_days)
     else:
         deff = dchg = pd.Series(np.nan, index=idx)
     if term_premium is not None and not term_premium.dropna().empty:
-        tp_c = values_at(term_premium, common, max_age_days=10)
-        tpc = values_at(((tp_c - tp_c.shift(short_window)) * 100.0).dropna(), idx, max_age_days=10)
+        tp_c = asof_values(term_premium, common, max_age_days=10)
+        tpc = asof_values(((tp_c - tp_c.shift(short_window)) * 100.0).dropna(), idx, max_age_days=10)
     else:
         tpc = pd.Series(np.nan, index=idx)
     out = []
     for i in range(len(idx)):
         if np.isnan(c.iloc[i]) or np.isnan(yc.iloc[i]) or np.isnan(dc.iloc[i]):
-            out.append("no data")
+            out.append(NO_DATA)
             continue
         dv = None if np.isnan(deff.iloc[i]) else float(deff.iloc[i])
         dchv = None if np.isnan(dchg.iloc[i]) else float(dchg.iloc[i])

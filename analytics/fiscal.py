@@ -266,10 +266,10 @@ def project_debt(
             path.append(d)
             rpath.append(r)
         paths[sc.name], rates[sc.name] = tuple(path), tuple(rpath)
-    return Projection(start_year, debt, years, MappingProxyType({
+    return Projection(start_year, debt, years, dict({
         "effective rate": r0, "market yield": market_yield, "real growth": growth, "inflation": inflation,
-        "primary deficit": primary_deficit, "rollover years": rollover_years}), MappingProxyType(paths),
-        MappingProxyType(rates), tuple(scenarios))
+        "primary deficit": primary_deficit, "rollover years": rollover_years}), dict(paths),
+        dict(rates), tuple(scenarios))
 
 
 # --- the debt-management path ------------------------------------------------------------------------
@@ -290,9 +290,11 @@ PATH_RULE = RuleSpec(
     scale=("growth", "tightening", "inflation", "monetisation", "no clear path"),
     params=(
         Param("growth_min", float, lo=-5.0, hi=10.0, doc="real growth (%) at or above which growth can carry the debt"),
-        Param("inflation_min", float, lo=0.0, hi=20.0, doc="GDP-deflator inflation (%) at or above which inflation is eroding the debt"),
+        Param("inflation_min", float, lo=0.0, hi=20.0,
+              doc="GDP-deflator inflation (%) at or above which inflation is eroding the debt"),
         Param("qe_min_pct", float, lo=0.0, hi=100.0,
-              doc="year-on-year growth of the Fed's Treasury holdings (%) at or above which the debt is being monetised"),
+              doc="year-on-year growth of the Fed's Treasury holdings (%) at or above which the debt is being "
+                  "monetised"),
         Param("consolidation_pp", float, lo=0.0, hi=10.0,
               doc="fall in the primary deficit over a year (pp of GDP) that counts as fiscal tightening"),
     ),
@@ -353,7 +355,7 @@ def path_signals(dyn: DebtDynamics, *, fed_treasuries: pd.Series | None, params:
     if real_rate is None:
         missing.append("effective interest rate (interest payments and debt/GDP)")
     return PathSignals(fy.year if fy else None, g, real_rate, pi, qe, qe_date, dchg,
-                       fy.change if fy else None, MappingProxyType(flags), tuple(missing))
+                       fy.change if fy else None, dict(flags), tuple(missing))
 
 
 def path_state(flags: Mapping[str, bool | None]) -> str | None:

@@ -36,7 +36,8 @@ def test_hedged_wedges_by_hand_and_short_rate_preference():
     fallback = _m([0.5, 0.0, 0.5])
     jp_long, jp_short = _m([1.0, 1.0, 1.0]), _m([0.0, 0.0, 0.0])
     hw = cv.hedged_foreign_wedges({"de": de_long, "jp": jp_long},
-                                  {"de": [("interbank", preferred), ("overnight", fallback)], "jp": [("call", jp_short)]},
+                                  {"de": [("interbank", preferred), ("overnight", fallback)],
+                                   "jp": [("call", jp_short)]},
                                   us_long=us_long, us_short=us_short, min_countries=2)
     # de: (2 - 4) - (s - 3): January s = 0.5 -> +0.5; February s = 1.0 -> 0.0; March 0.5 -> +0.5
     assert_allclose(hw.wedges["de"].to_numpy(), [0.5, 0.0, 0.5])
@@ -129,9 +130,8 @@ def test_stress_rule_shares(classes, state):
 
 
 def test_stress_rule_exact_boundaries_and_recent_window():
-    evs = [_ev(f"e{i}", date(2010 + i, 1, 1), c) for i, c in
-           enumerate(["flight to safety"] * 5 + ["mark-to-market", "mark-to-market", "mark-to-market", "flight to safety",
-                                                 "flight to safety"])]
+    classes = ["flight to safety"] * 5 + ["mark-to-market"] * 3 + ["flight to safety"] * 2
+    evs = [_ev(f"e{i}", date(2010 + i, 1, 1), c) for i, c in enumerate(classes)]
     p = {**STRESS, "recent_events": 5}
     assert cv.evaluate_stress(evs, params=p, as_of=AS_OF).state == "mark-to-market"  # 3/5 = 0.6 exactly
     p2 = {**STRESS, "recent_events": 5, "mtm_share": 0.61}

@@ -24,13 +24,10 @@ AS_OF = date(2025, 6, 27)
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def test_values_at_is_point_in_time_and_drops_stale_values():
-    s = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", "2024-01-10"]))
-    v = ca.values_at(s, pd.DatetimeIndex(["2023-12-31", "2024-01-09", "2024-01-10", "2024-01-25"]), max_age_days=7)
-    assert np.isnan(v.iloc[0])  # nothing known yet
-    assert np.isnan(v.iloc[1])  # the 1 January value is 8 days old
-    assert v.iloc[2] == 2.0  # same-day value is known
-    assert np.isnan(v.iloc[3])  # 15 days old
+def test_state_series_maps_missing_values_to_no_data():
+    idx = pd.DatetimeIndex(["2024-01-05", "2024-01-12"])
+    st = ca.state_series(pd.Series([np.nan, 0.3], index=idx), lambda x: "high" if x > 0.2 else "low")
+    assert list(st) == ["no data", "high"]
 
 
 def test_last_crossing_ignores_short_excursions():
@@ -172,7 +169,8 @@ def _spill(corr, beta):
 
 
 @pytest.mark.parametrize("corr, beta, state", [(0.60, 0.50, "high"), (0.60, 0.4999, "moderate"),
-                                               (0.5999, 0.9, "moderate"), (0.40, 0.1, "moderate"), (0.3999, 0.9, "low")])
+                                               (0.5999, 0.9, "moderate"), (0.40, 0.1, "moderate"),
+                                               (0.3999, 0.9, "low")])
 def test_spillover_rule_boundaries(corr, beta, state):
     assert ca.evaluate_spillover(_spill(corr, beta), params=SPILL, as_of=AS_OF).state == state
 
@@ -182,8 +180,8 @@ def test_spillover_states_match_verdict_logic():
     rng = np.random.default_rng(5)
     us = pd.Series(np.cumsum(rng.normal(0, 0.2, 60)), index=months)
     de = 0.8 * us
-    st = ca.spillover_states(us, {"de": de, "jp": us}, params=SPILL, dates=pd.DatetimeIndex(["2001-06-15", "2004-12-31"]),
-                             window=36)
+    dates = pd.DatetimeIndex(["2001-06-15", "2004-12-31"])
+    st = ca.spillover_states(us, {"de": de, "jp": us}, params=SPILL, dates=dates, window=36)
     assert list(st) == ["no data", "high"]  # corr 1, beta 0.8; Japan is not in the European mean
 
 
@@ -191,7 +189,8 @@ def test_spillover_states_match_verdict_logic():
 
 
 @pytest.mark.parametrize("kw, state", [
-    (dict(corr_short=0.19, yield_change_bp=10.0, dollar_change_pct=-2.0, growth=2.0, fiscal_loose=True), "fiscal frown"),
+    (dict(corr_short=0.19, yield_change_bp=10.0, dollar_change_pct=-2.0, growth=2.0, fiscal_loose=True),
+     "fiscal frown"),
     (dict(corr_short=0.20, yield_change_bp=10.0, dollar_change_pct=-2.0, growth=2.0, fiscal_loose=True), "smile right"),
     (dict(corr_short=0.0, yield_change_bp=9.99, dollar_change_pct=-2.0, growth=2.0, fiscal_loose=True), "none"),
     (dict(corr_short=0.0, yield_change_bp=10.0, dollar_change_pct=-1.99, growth=2.0, fiscal_loose=True), "none"),

@@ -115,7 +115,8 @@ def test_path_rule_boundaries(qe, pi, df, g, r, state):
 def test_path_unknown_check_blocks_the_verdict():
     flags = {"monetisation": False, "inflation": None, "tightening": True, "growth": True}
     assert fi.path_state(flags) is None  # inflation would come before tightening and is unknown
-    assert fi.path_state({"monetisation": True, "inflation": None, "tightening": None, "growth": None}) == "monetisation"
+    only_qe = {"monetisation": True, "inflation": None, "tightening": None, "growth": None}
+    assert fi.path_state(only_qe) == "monetisation"
     sig = fi.path_signals(fi.DebtDynamics((), ("debt/GDP",), None), fed_treasuries=None, params=PATH)
     v = fi.evaluate_path(sig, None, params=PATH, as_of=AS_OF)
     assert v.state == "no data" and "Fed Treasury holdings" in v.headline

@@ -52,8 +52,10 @@ def frame() -> Frame:
     s["debt_gdp"] = pd.Series(np.linspace(60, 120, len(q)), index=q)
     s["federal_interest"] = s["debt_gdp"] / 100 * s["gdp"] * 0.03
     s["deficit_gdp"] = pd.Series(-np.linspace(2, 6, 30), index=pd.date_range("1995-01-01", periods=30, freq="YS"))
-    s["fed_treasuries"] = pd.Series(2e6 * 1.15 ** (np.arange(500) / 52), index=pd.date_range(end=AS_OF, periods=500, freq="W-WED"))
-    for c, lvl in (("us", 4.5), ("de", 3.0), ("fr", 3.3), ("gb", 4.2), ("jp", 1.0), ("ca", 4.0), ("ch", 1.5), ("au", 5.0)):
+    wed = pd.date_range(end=AS_OF, periods=500, freq="W-WED")
+    s["fed_treasuries"] = pd.Series(2e6 * 1.15 ** (np.arange(500) / 52), index=wed)  # +15% a year
+    for c, lvl in (("us", 4.5), ("de", 3.0), ("fr", 3.3), ("gb", 4.2), ("jp", 1.0), ("ca", 4.0), ("ch", 1.5),
+                   ("au", 5.0)):
         s[f"y10_{c}"] = _walk(rng, m, lvl, 0.2).loc["1985":]
     for k, lvl in (("st_de", 2.5), ("st_gb", 3.5), ("st_jp", 0.2), ("st_ch", 1.0), ("st_ca", 3.0), ("st_au", 4.0)):
         s[k] = _walk(rng, m, lvl, 0.1).loc["1990":]

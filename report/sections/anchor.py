@@ -78,9 +78,11 @@ class AnchorSection(Section):
         Param("rollover_years", float, lo=1.0, hi=30.0,
               doc="years over which the effective interest rate converges to the market yield"),
         Param("baseline_growth_years", int, lo=1, hi=30, doc="fiscal years of real growth averaged for the baseline"),
-        Param("scenarios", list, doc="projection scenarios: tables with name, d_yield, d_growth, d_inflation, d_deficit"),
+        Param("scenarios", list,
+              doc="projection scenarios: tables with name, d_yield, d_growth, d_inflation, d_deficit"),
         Param("track_records", bool, doc="compute the rules' track records (appendix)"),
-        Param("sleeve_history_years", int, lo=5, hi=60, doc="years of portfolio history in the gold-sleeve track record"),
+        Param("sleeve_history_years", int, lo=5, hi=60,
+              doc="years of portfolio history in the gold-sleeve track record"),
     )
 
     def build(self, inp: SectionInput) -> SectionResult:
@@ -95,7 +97,7 @@ class AnchorSection(Section):
         self._debt(inp, res, scenarios)
         if inp.options["track_records"]:
             res.track_records += inp.cached(
-                "tracks", self.series_keys(), lambda: self._track_records(inp),
+                "track_records", self.series_keys(), lambda: self._track_records(inp),
                 extra={r: dict(inp.params(r)) for r in self.rules} | {"o": {k: v for k, v in inp.options.items()
                                                                           if k != "scenarios"}})
         st = {v.rule_id: v.state for v in res.verdicts}
@@ -151,7 +153,8 @@ class AnchorSection(Section):
             chart("anchor_gold_corr"), chart("anchor_gold_residual"),
             text(f"Over {g.fit_start.year}-{g.fit_end.year} a one-point rise in the real yield went with gold about "
                  f"{100 * (1 - np.exp(g.fit_slope / 100)):.0f}% lower (R² {g.fit_r2:.2f}); gold now trades at "
-                 f"{np.exp(g.residual / 100):.1f} times the price that line implies.{asym} Gold that rises with Treasuries but does not fall with them is being bought as "
+                 f"{np.exp(g.residual / 100):.1f} times the price that line implies.{asym} Gold that rises with "
+                 "Treasuries but does not fall with them is being bought as "
                  "insurance against the Treasury itself, not as a trade on real rates."),
         ]
         res.methods.append({"title": "Gold and real yields", "text": (
@@ -290,8 +293,9 @@ class AnchorSection(Section):
         res.analysis.update(debt=dyn, projection=proj, path=sig)
         res.blocks += [heading("Debt dynamics and the four paths"), verdict_cards([v.rule_id])]
         if dyn.missing:
-            res.blocks.append(callout("Missing fiscal data", "Not loaded: " + ", ".join(dyn.missing) + ". Figures that "
-                                      "need them are shown as dashes; nothing is estimated in their place.", tone="warn"))
+            res.blocks.append(callout("Missing fiscal data", "Not loaded: " + ", ".join(dyn.missing) + ". Figures "
+                                      "that need them are left out; nothing is estimated in their place.",
+                                      tone="warn"))
         recent = [fy for fy in dyn.years if any(x is not None for x in (fy.debt, fy.g, fy.r))][-8:]
         cols = [("Debt/GDP", "debt", "pct", 1), ("r", "r", "pct", 2), ("g", "g", "pct", 2), ("π", "pi", "pct", 2),
                 ("Primary deficit", "primary_deficit", "pct", 2), ("Δ debt/GDP", "change", "pp", 1),
@@ -315,11 +319,12 @@ class AnchorSection(Section):
                 idx = pd.DatetimeIndex([pd.Timestamp(proj.start_year + k, 9, 30) for k in range(len(path))])
                 lines[name] = pd.Series(path, index=idx)
             res.charts.append(ChartSpec(
-                id="anchor_debt_projection", kind="timeseries", title=f"Federal debt/GDP: history and {proj.years}-year "
-                "projection", data={"lines": lines, "ylabel": "percent of GDP"},
+                id="anchor_debt_projection", kind="timeseries",
+                title=f"Federal debt/GDP: history and {proj.years}-year projection",
+                data={"lines": lines, "ylabel": "percent of GDP"},
                 alt=(f"Debt/GDP since {hist.index[0].year} and projected to {proj.start_year + proj.years}: baseline "
-                     f"{proj.paths['Baseline'][-1]:.0f}%, " + ", ".join(f"{n} {p[-1]:.0f}%" for n, p in proj.paths.items()
-                                                                       if n != 'Baseline') + "."),
+                     f"{proj.paths['Baseline'][-1]:.0f}%, "
+                     + ", ".join(f"{n} {p[-1]:.0f}%" for n, p in proj.paths.items() if n != "Baseline") + "."),
                 series_keys=("debt_gdp", "federal_interest", "gdp", "real_gdp"), width="full"))
             a = proj.assumptions
             res.blocks += [
@@ -406,14 +411,14 @@ class AnchorSection(Section):
                 dates = history_dates(inp, ("tips_10y",))
                 st = an.gold_states(g.corr_series, params=inp.params("gold_real_yield"), dates=dates)
                 out.append(record("gold_real_yield", st, forward_return(inp.series("gold_pm"), dates, days=365),
-                                  label="gold return over the next 12 months (%)", unit="percent"))
+                                  label="next 12 months' return of gold, LBMA PM (%)", unit="percent"))
         eq, eq_key, _ = pick_equity(inp, o["signs_equity"], None)
         if inp.frame.has("usd_broad") and not eq.empty:
             dates = history_dates(inp, ("usd_broad", eq_key))
             st = an.signs_states(inp.series("ust_10y"), dollar=inp.series("usd_broad"), equity=eq,
                                  params=inp.params("anchor_signs"), dates=dates)
             out.append(record("anchor_signs", st, forward_return(inp.series("usd_broad"), dates, days=91),
-                              label="broad dollar change over the next 3 months (%)", unit="percent"))
+                              label="next 3 months' change of the broad dollar index (%)", unit="percent"))
         first = an.window_start(inp.as_of, f"{int(o['sleeve_history_years'])}y")
         eq, eq_key, _ = pick_equity(inp, o["portfolio_equity"], first)
         if all(inp.frame.has(k) for k in ("ust_10y", "gold_pm", "ust_3m")) and not eq.empty:
@@ -431,7 +436,7 @@ class AnchorSection(Section):
                 gain = (forward_return(wealth["60/40 + gold"], dates, days=365)
                         - forward_return(wealth["60/40"], dates, days=365))
                 out.append(record("gold_sleeve", st, gain, unit="pp",
-                                  label="60/40 with gold minus 60/40 return over the next 12 months (pp)"))
+                                  label="next 12 months' return of the 60/40 with gold minus the 60/40 (pp)"))
         return [t for t in out if t is not None]
 
 

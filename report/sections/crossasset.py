@@ -8,6 +8,7 @@ from analytics import crossasset as ca
 from analytics.portfolio import par_bond_returns, rebalanced_returns
 from analytics.rules import Param, forward_change, forward_return
 
+from ..errors import ConfigError
 from .base import (
     ChartSpec,
     Section,
@@ -25,7 +26,8 @@ from .equity_choice import EQUITY_CHOICES, pick_equity
 from .tracks import equity_history, history_dates, record
 
 SPILL_COUNTRIES = tuple(ca.SPILLOVER_GROUPS)
-GROWTH_PROXIES = {"real_gdp": ("real_gdp", "real GDP, % y/y", 4), "indpro": ("indpro", "industrial production, % y/y", 12),
+GROWTH_PROXIES = {"real_gdp": ("real_gdp", "real GDP, % y/y", 4),
+                  "indpro": ("indpro", "industrial production, % y/y", 12),
                   "payrolls": ("payrolls", "nonfarm payrolls, % y/y", 12)}
 ERAS = (("1990-1999", "1990-01-01", "1999-12-31"), ("2000-2019", "2000-01-01", "2019-12-31"),
         ("2020", "2020-01-01", "2020-12-31"), ("2021 on", "2021-01-01", None))
@@ -49,7 +51,8 @@ class CrossAssetSection(Section):
         Param("corr_equity", str, choices=EQUITY_CHOICES,
               doc="equity index of the stock-bond correlation (auto: S&P 500 if it covers the history, else NASDAQ)"),
         Param("corr_window", int, lo=21, hi=1260, doc="rolling window of the stock-bond correlation (business days)"),
-        Param("corr_min_run", int, lo=1, hi=504, doc="days on the new side before a sign change of the correlation counts"),
+        Param("corr_min_run", int, lo=1, hi=504,
+              doc="days on the new side before a sign change of the correlation counts"),
         Param("corr_history_start", str, doc="first date of the correlation history (YYYY-MM-DD)"),
         Param("erp_history_start", str, doc="first month of the equity-risk-premium history and percentile"),
         Param("erp_inflation_years", int, lo=1, hi=30,
@@ -70,13 +73,14 @@ class CrossAssetSection(Section):
         o = inp.options
         for c in o["spill_countries"]:
             if c not in ca.SPILLOVER_GROUPS:
-                raise ValueError(f"sections.crossasset.spill_countries: {c!r} is not one of {', '.join(SPILL_COUNTRIES)}")
+                raise ConfigError(f"[sections.crossasset] spill_countries: {c!r} is not one of "
+                                  f"{', '.join(SPILL_COUNTRIES)}")
         self._stock_bond(inp, res)
         self._erp(inp, res)
         self._spillovers(inp, res)
         self._dollar(inp, res)
         if o["track_records"]:
-            res.track_records += inp.cached("tracks", self.series_keys(), lambda: self._track_records(inp),
+            res.track_records += inp.cached("track_records", self.series_keys(), lambda: self._track_records(inp),
                                             extra={r: dict(inp.params(r)) for r in self.rules} | {"o": dict(o)})
         states = [v.state for v in res.verdicts]
         res.lead = (f"Stock-bond correlation {states[0]}; equity risk premium {states[1]}; spillover to Europe "
@@ -115,7 +119,8 @@ class CrossAssetSection(Section):
         res.charts.append(ChartSpec(
             id="crossasset_stock_bond", kind="timeseries",
             title=f"Stock-bond correlation, rolling {sb.window} days",
-            data={"lines": {f"{eq_label} vs 10-year Treasury": hist}, "keys": {f"{eq_label} vs 10-year Treasury": eq_key},
+            data={"lines": {f"{eq_label} vs 10-year Treasury": hist},
+                  "keys": {f"{eq_label} vs 10-year Treasury": eq_key},
                   "hline": 0.0, "ylabel": "correlation"},
             alt=(f"Line chart of the {sb.window}-day correlation of daily {eq_label} returns with 10-year Treasury "
                  f"returns since {hist.index[0].year}; latest {sb.corr:+.2f}."),
@@ -317,7 +322,7 @@ class CrossAssetSection(Section):
         o = inp.options
         out = []
         start = pd.Timestamp(o["corr_history_start"])
-        eq, eq_key, _ = pick_equity(inp, o["corr_equity"], start)
+        eq, eq_key, eq_label = pick_equity(inp, o["corr_equity"], start)
         y = inp.series("ust_10y")
         if not eq.empty and not y.empty:
             common = eq.index.intersection(y.index)
@@ -330,7 +335,9 @@ class CrossAssetSection(Section):
                 r = pd.DataFrame({"equity": e.pct_change(), "treasury": par_bond_returns(yy)}).dropna()
                 wealth = (1.0 + rebalanced_returns(r, {"equity": 0.6, "treasury": 0.4})).cumprod()
                 out.append(record("stock_bond_corr", st, forward_return(wealth, dates, days=365),
-                                  label="60/40 return over the next 12 months (%)", unit="percent"))
+                                  label=(f"next 12 months' return of a 60/40 portfolio ({eq_label}, 10-year "
+                                         "Treasury) (%)"),
+                                  unit="percent"))
         erp = None
         if inp.frame.has("shiller_price") and inp.frame.has("shiller_earnings"):
             try:
@@ -345,7 +352,7 @@ class CrossAssetSection(Section):
             st = ca.erp_states(erp.series, params=inp.params("equity_risk_premium"), dates=dates)
             px, label = equity_history(inp, dates[0]) if len(dates) else (pd.Series(dtype=float), "")
             out.append(record("equity_risk_premium", st, forward_return(px, dates, days=365),
-                              label=f"{label} return over the next 12 months (%)", unit="percent"))
+                              label=f"next 12 months' return, {label} (%)", unit="percent"))
         foreign = {c: inp.series(f"y10_{c}") for c in o["spill_countries"] if inp.frame.has(f"y10_{c}")}
         if inp.frame.has("y10_us") and foreign:
             dates = history_dates(inp, ("y10_us",), start=pd.Timestamp(o["spill_since"]))
@@ -356,7 +363,8 @@ class CrossAssetSection(Section):
                 de = de.copy()
                 de.index = de.index + pd.offsets.MonthEnd(0)
                 out.append(record("yield_spillover", st, forward_change(de, dates, months=3, scale=100.0),
-                                  label="change in the German 10-year yield over the next 3 months (bp)", unit="bp"))
+                                  label="next 3 months' change in the German 10-year yield, OECD monthly (bp)",
+                                  unit="bp"))
         if inp.frame.has("usd_broad") and inp.frame.has("ust_10y"):
             gkey, _, periods = GROWTH_PROXIES[o["growth_proxy"]]
             growth = yoy(inp.series(gkey), periods) if inp.frame.has(gkey) else None
@@ -365,7 +373,7 @@ class CrossAssetSection(Section):
                                   dates=dates, short_window=o["dollar_short"], growth=growth,
                                   deficit_gdp=inp.series("deficit_gdp"), term_premium=inp.series("acm_tp10_daily"))
             out.append(record("dollar_regime", st, forward_return(inp.series("usd_broad"), dates, days=91),
-                              label="broad dollar change over the next 3 months (%)", unit="percent"))
+                              label="next 3 months' change of the broad dollar index (%)", unit="percent"))
         return [t for t in out if t is not None]
 
 

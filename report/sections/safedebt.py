@@ -82,7 +82,8 @@ class SafeDebtSection(Section):
         Param("wedge_min_countries", int, lo=1, hi=8, doc="countries needed for a month's G10 mean"),
         Param("wedge_history_start", str, doc="first month of the wedge chart"),
         Param("fiscal_events", list, doc="U.S. fiscal news dates: tables with name and date (first trading day)"),
-        Param("fiscal_horizon", int, lo=1, hi=20, doc="business days over which the response to fiscal news is measured"),
+        Param("fiscal_horizon", int, lo=1, hi=20,
+              doc="business days over which the response to fiscal news is measured"),
         Param("fiscal_lookback_years", int, lo=1, hi=40, doc="fiscal news within this many years enters the scorecard"),
         Param("track_records", bool, doc="compute the rules' track records (appendix)"),
     )
@@ -93,7 +94,8 @@ class SafeDebtSection(Section):
         o = inp.options
         horizons = tuple(o["horizons"])
         if not horizons or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 60 for h in horizons):
-            raise ConfigError(f"[sections.safedebt] horizons must be whole business days in 1..60; got {list(horizons)}")
+            raise ConfigError(f"[sections.safedebt] horizons must be whole business days in 1..60; "
+                              f"got {list(horizons)}")
         if o["class_horizon"] != "deepest" and o["class_horizon"] not in {str(h) for h in horizons}:
             raise ConfigError(f"[sections.safedebt] class_horizon must be 'deepest' or one of "
                               f"{', '.join(map(str, horizons))}; got {o['class_horizon']!r}")
@@ -106,7 +108,7 @@ class SafeDebtSection(Section):
         news = self._fiscal_news(inp, res, fiscal_events)
         self._scorecard(inp, res, wedges, events, news)
         if o["track_records"]:
-            res.track_records += inp.cached("tracks", self.series_keys(), lambda: self._track_records(inp),
+            res.track_records += inp.cached("track_records", self.series_keys(), lambda: self._track_records(inp),
                                             extra={r: dict(inp.params(r)) for r in self.rules}
                                             | {"o": {k: v for k, v in o.items() if k != "fiscal_events"}})
         st = {v.rule_id: v.state for v in res.verdicts}
@@ -156,6 +158,12 @@ class SafeDebtSection(Section):
             res.blocks.append(chart("safedebt_wedges"))
         missing_aaa = inp.frame.status("aaa_10y")
         notes = []
+        for label, turn, level in (("The Aaa wedge", w.aaa_turn, params["aaa_low_below"]),
+                                   ("The hedged G10 wedge", w.foreign_turn, params["foreign_low_below"])):
+            if turn is not None:
+                notes.append(f"{label} last {'rose above' if turn[1] == 'up' else 'fell below'} {level:+.2f} pp in "
+                             f"{turn[0].strftime('%B %Y')} (at least {params['min_run_months']} months on the new "
+                             "side).")
         if missing_aaa.stale and missing_aaa.last:
             notes.append(f"The Aaa spread file ends on {missing_aaa.last.isoformat()}.")
         if hedged is not None and not hedged.wedges.empty:
@@ -181,9 +189,10 @@ class SafeDebtSection(Section):
                                       "yields, their short rates and the U.S. 10-year and 3-month yields; none could "
                                       "be paired.", tone="warn"))
         res.blocks.append(text(
-            "A convenience yield is what investors give up to hold an asset for its safety and liquidity. Before 2020 "
-            "Treasuries yielded clearly less than Aaa corporate bonds and than foreign government bonds hedged into "
-            "dollars; a shrinking or negative wedge says markets no longer pay that premium for Treasuries. "
+            "A convenience yield is what investors give up to hold an asset for its safety and liquidity. In the "
+            "framework's reading, before 2020 Treasuries yielded clearly less than Aaa corporate bonds and than "
+            "foreign government bonds hedged into dollars; a shrinking or negative wedge says markets no longer pay "
+            "that premium for Treasuries. "
             + " ".join(notes)))
         res.methods.append({"title": "Convenience-yield wedges", "text": (
             "Aaa wedge: monthly average of Moody's seasoned Aaa corporate yield minus the 10-year Treasury yield (no "
@@ -228,7 +237,8 @@ class SafeDebtSection(Section):
         rows2 = []
         for e in results:
             h = e.horizon_used
-            rows2.append([cell(e.name, "text"), cell(e.equity_label, "text"), cell(None if h is None else f"{h}d", "text"),
+            rows2.append([cell(e.name, "text"), cell(e.equity_label, "text"),
+                          cell(None if h is None else f"{h}d", "text"),
                           cell(None if h is None else e.changes["dollar"][h], "spct"),
                           cell(None if h is None else e.changes["gold"][h], "spct"),
                           cell(None if h is None else e.changes["vix"][h], "num", digits=1)])
@@ -277,8 +287,8 @@ class SafeDebtSection(Section):
             return news
         rows = [[cell(e.name, "text"), cell(e.date, "date"), cell(e.d10y_bp, "bp"), cell(e.dtp_bp, "bp"),
                  cell(e.dbei_bp, "bp")] for e in news.events]
-        rows.append([cell("Mean", "text"), cell(None, "date"), cell(news.mean_10y_bp, "bp"), cell(news.mean_tp_bp, "bp"),
-                     cell(news.mean_bei_bp, "bp")])
+        rows.append([cell("Mean", "text"), cell(None, "date"), cell(news.mean_10y_bp, "bp"),
+                     cell(news.mean_tp_bp, "bp"), cell(news.mean_bei_bp, "bp")])
         res.blocks += [
             table(["Fiscal news", "Date", "10-year yield", "Term premium (ACM)", "5y5y inflation"], rows,
                   caption=f"Moves over {news.horizon} business days from the close before each date (bp)",
@@ -351,7 +361,7 @@ class SafeDebtSection(Section):
         st = cv.convenience_states(aaa, hedged.mean if hedged is not None else aaa.iloc[:0],
                                    params=inp.params("convenience_yield"), dates=dates)
         out = record("convenience_yield", st, forward_change(inp.series("aaa_10y"), dates, days=365, scale=100.0),
-                     label="change in the Aaa-Treasury spread over the next 12 months (bp)", unit="bp")
+                     label="next 12 months' change in the Aaa-Treasury spread, Moody's (bp)", unit="bp")
         return [out] if out is not None else []
 
 
