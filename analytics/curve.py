@@ -242,6 +242,7 @@ def evaluate_inversion(
     as_of: date,
     stale_after_days: int = 7,
     growth_slope: str | None = None,
+    growth_slope_stale: bool = False,
 ) -> Verdict:
     """Inversion verdict from the latest 2s10s and 3m10y spreads (percentage points).
 
@@ -249,7 +250,8 @@ def evaluate_inversion(
     older than ``stale_after_days`` is left out, and when both are stale the verdict is
     computed from the freshest one and marked stale. ``growth_slope`` (the state of the
     ``equity_slope`` rule) turns a flat or inverted reading into the action it supports: keep
-    the equity exposure and hedge speculative volatility while the slope is intact.
+    the equity exposure and hedge speculative volatility while the slope is intact;
+    ``growth_slope_stale`` notes that the slope reading rests on stale data.
     """
     if params["flat_below"] < params["inverted_below"]:
         raise ValueError("flat_below must be >= inverted_below")
@@ -273,7 +275,8 @@ def evaluate_inversion(
         if growth_slope not in SLOPE_SCALE and growth_slope != NO_DATA:
             raise ValueError(f"growth_slope must be one of {', '.join(SLOPE_SCALE)} or {NO_DATA!r}; got {growth_slope!r}")
         headline = _ACTION_HEADLINES[state].get(growth_slope, headline)
-        evidence.append(Evidence("U.S. long-run growth slope", growth_slope, "text"))
+        evidence.append(Evidence("U.S. long-run growth slope",
+                                 f"{growth_slope} (stale data)" if growth_slope_stale else growth_slope, "text"))
     if stale:
         headline = f"Stale data: {headline}"
     return make_verdict(rule, state, headline, evidence, params, as_of, stale=stale)

@@ -99,7 +99,7 @@ class VixTerm:
 
     ``contango_share[label]`` is the share of days with :math:`VIX/VIX3M < 1` over the
     window (``windows[label]`` gives its first date and the number of days; a window longer
-    than the data covers what exists).
+    than the data covers what exists); ``window_years[label]`` is the window's length.
     """
 
     date: date
@@ -108,6 +108,7 @@ class VixTerm:
     ratio: float
     contango_share: Mapping[str, float]
     windows: Mapping[str, tuple[date, int]]
+    window_years: Mapping[str, int]
 
 
 def vix_term(vix: pd.Series, vix3m: pd.Series, *, as_of: date, windows: Mapping[str, int] = None) -> VixTerm | None:
@@ -123,7 +124,8 @@ def vix_term(vix: pd.Series, vix3m: pd.Series, *, as_of: date, windows: Mapping[
         share[label] = float((w < 1.0).mean())
         span[label] = (w.index[0].date(), int(len(w)))
     both = pd.concat([_clean(vix), _clean(vix3m)], axis=1, join="inner").loc[t]
-    return VixTerm(t.date(), float(both.iloc[0]), float(both.iloc[1]), float(r.iloc[-1]), share, span)
+    return VixTerm(t.date(), float(both.iloc[0]), float(both.iloc[1]), float(r.iloc[-1]), share, span,
+                   dict(windows))
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,10 @@ def evaluate_vix_term(
     ]
     for label, share in term.contango_share.items():
         start, n = term.windows[label]
-        evidence.append(Evidence(f"days in contango, {label}", round(share, 3), "share", note=f"{n} days from {start}"))
+        full = pd.Timestamp(term.date) - pd.DateOffset(years=term.window_years[label]) + pd.Timedelta(days=7)
+        name = f"days in contango, {label}" if pd.Timestamp(start) <= full else \
+            f"days in contango, {label} (data from {start.isoformat()})"
+        evidence.append(Evidence(name, round(share, 3), "share", note=f"{n} days from {start}"))
     size = ""
     if sizing is not None:
         evidence += [
@@ -363,8 +368,8 @@ def evaluate_futures_roll(readings: Sequence[RollReading], *, params: Mapping[st
     worst = min(fresh, key=lambda r: r.roll_pct)
     state = rule.scale[int(_roll_level(np.array([worst.roll_pct]), params)[0])]
     stale_ones = [r for r in fresh if (as_of - r.date).days > params["stale_after_days"]]
-    evidence = [Evidence(f"{r.name}: roll yield", round(r.roll_pct, 1), "percent", r.date,
-                         note=f"{r.shape}; past-year average {r.avg_roll_1y:+.1f}%/yr") for r in fresh]
+    evidence = [Evidence(f"{r.name}: roll yield ({r.shape})", round(r.roll_pct, 1), "percent", r.date,
+                         note=f"past-year average {r.avg_roll_1y:+.1f}%/yr") for r in fresh]
     text = {
         "roll gain": f"Every loaded curve is in backwardation or flat (lowest roll yield: {worst.name}, "
                      f"{worst.roll_pct:+.1f}%/yr): holding the futures earns the roll.",

@@ -207,3 +207,10 @@ def test_inversion_boundaries_and_normal_curve_ignore_the_slope():
     assert ac.evaluate_inversion(a, b, params=INV, as_of=date(2019, 5, 31)).state == "inverted"
     with pytest.raises(ValueError, match="growth_slope must be one of"):
         ac.evaluate_inversion(a, b, params=INV, as_of=date(2019, 5, 31), growth_slope="fine")
+
+
+def test_inversion_evidence_says_when_the_slope_reading_is_stale():
+    a, b = spreads(0.2, -0.1)
+    v = ac.evaluate_inversion(a, b, params=INV, as_of=date(2019, 5, 31), growth_slope="intact",
+                              growth_slope_stale=True)
+    assert {e.label: e.value for e in v.evidence}["U.S. long-run growth slope"] == "intact (stale data)"

@@ -304,3 +304,13 @@ def test_vectorised_overall_state_agrees_with_the_single_date_rule():
     hist = at.transmission_states(answers, OVERALL)
     for i in range(len(idx)):
         assert hist.iloc[i] == at.transmission_state({k: v.iloc[i] for k, v in answers.items()}, OVERALL)
+
+
+def test_a_bad_threshold_is_rejected_with_the_key_and_the_reason():
+    from report.config import default_config
+    from report.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[rules.japanification\] near_band: must be >= 0.0; got -0.5"):
+        default_config(rules={"japanification": {"near_band": -0.5}})
+    with pytest.raises(ConfigError, match=r"\[sections.timevalue\] vol_loss_budget: must be <= 0.5; got 0.9"):
+        default_config(sections={"timevalue": {"vol_loss_budget": 0.9}})

@@ -102,7 +102,7 @@ class CurveSection(Section):
                                          params=inp.params("equity_slope"), as_of=inp.as_of,
                                          japan=jp_monthly, japan_label=jp_label.split(" (")[0])
         verdict = ac.evaluate_inversion(s2s10, s3m10, params=inp.params("curve_inversion"), as_of=inp.as_of,
-                                        growth_slope=slope.state)
+                                        growth_slope=slope.state, growth_slope_stale=slope.stale)
         res.verdicts += [verdict, slope]
         res.analysis.update(snapshot=snap, verdict=verdict, slope=slope)
 

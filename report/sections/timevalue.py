@@ -212,9 +212,11 @@ class TimeValueSection(Section):
                      f"{term.contango_share['1y']:.0%} of the past year's days were below 1."),
                 series_keys=("vix", "vix3m"), width="half"))
             out.append(chart("timevalue_vix_ratio"))
+            full = {lab: pd.Timestamp(term.date) - pd.DateOffset(years=y) + pd.Timedelta(days=7)
+                    for lab, y in term.window_years.items()}
             out.append(keyvalues([
-                (f"Contango days, {lab} ({n} days from {s.isoformat()})" if n < 240 * (1 if lab == "1y" else 5)
-                 else f"Contango days, {lab}", cell(term.contango_share[lab], "share"))
+                (f"Contango days, {lab}" if pd.Timestamp(s) <= full[lab] else
+                 f"Contango days, {lab} (data from {s.isoformat()})", cell(term.contango_share[lab], "share"))
                 for lab, (s, n) in term.windows.items()], caption=f"VIX / VIX3M on {term.date.isoformat()}: "
                                                                    f"{term.ratio:.2f}"))
         if blow:
