@@ -324,6 +324,8 @@ for _n in range(1, 11):
        source="acm", release_lag_days=1)
     _s(f"acm_rny{_n:02d}", f"ACMRNY{_n:02d}", f"ACM {_n}-year risk-neutral yield (monthly)", "percent", "M", _G,
        source="acm", release_lag_days=1)
+_s("kw_tp10", "THREEFYTP10", "Kim-Wright 10-year term premium (Federal Reserve Board)", "percent", "D", _G,
+   release_lag_days=7, note="three-factor model of Kim and Wright (2005), estimated by the Board")
 _s("acm_tp10_daily", "ACMTP10", "ACM 10-year term premium, NY Fed daily", "percent", "D", _G, source="acm_daily",
    release_lag_days=1)
 for _n in (1, 2, 3, 5, 10):

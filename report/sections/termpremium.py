@@ -43,7 +43,7 @@ __all__ = ["CMT_KEYS", "cmt_yields", "TermPremiumModel", "term_premium_model", "
 CMT_KEYS = {"ust_1m": 1 / 12, "ust_3m": 0.25, "ust_6m": 0.5, "ust_1y": 1.0, "ust_2y": 2.0, "ust_3y": 3.0,
             "ust_5y": 5.0, "ust_7y": 7.0, "ust_10y": 10.0, "ust_20y": 20.0, "ust_30y": 30.0}
 _LABELS = {k: k.removeprefix("ust_") for k in CMT_KEYS}
-_PUBLISHED = ("acm_tp02", "acm_tp05", "acm_tp10", "acm_tp10_daily")
+_PUBLISHED = ("acm_tp02", "acm_tp05", "acm_tp10", "acm_tp10_daily", "kw_tp10")
 _HORIZON_TITLES = {"1w": "1 week", "1m": "1 month", "3m": "3 months", "ytd": "year to date"}
 _PART_TITLES = {"observed": "10-year yield (CMT)", "expected_real": "Expected real short rates",
                 "expected_inflation": "Expected inflation (breakeven)", "term_premium": "Term premium (ACM)",
@@ -179,7 +179,7 @@ class TermPremiumSection(Section):
             self._fit_table(fit, fit_date, inp.as_of),
             heading("Term premium history"),
             chart("tp_history"),
-            self._levels_table(decomp, model, inp.as_of),
+            self._levels_table(decomp, model, inp.as_of, inp.series("kw_tp10")),
         ]
         if decomp.has_inflation:
             res.blocks += [heading("What moved the 10-year"), chart("tp_split"), chart("tp_attribution"),
@@ -250,12 +250,15 @@ class TermPremiumSection(Section):
         daily = inp.series("acm_tp10_daily")
         if len(daily):
             lines["10-year (NY Fed, daily)"] = daily.loc[start:]
+        kw = inp.series("kw_tp10")
+        if len(kw):
+            lines["10-year (Kim-Wright)"] = kw.loc[start:]
         return ChartSpec(
             id="tp_history", kind="timeseries", title="ACM term premium (percent)",
             data={"lines": lines, "keys": keys, "hline": 0.0, "ylabel": "percent"},
             alt=(f"Line chart of the project's ACM 10- and 2-year term premia since {start.year}"
                  + (" against the published ACM estimates." if len(lines) > 2 else ".")),
-            series_keys=(*CMT_KEYS, *[k for k in ("acm_tp10", "acm_tp10_daily") if inp.frame.has(k)]),
+            series_keys=(*CMT_KEYS, *[k for k in ("acm_tp10", "acm_tp10_daily", "kw_tp10") if inp.frame.has(k)]),
             shade_recessions=True, width="half",
         )
 
@@ -287,7 +290,8 @@ class TermPremiumSection(Section):
         return [split, bars]
 
     @staticmethod
-    def _levels_table(decomp: tpm.YieldDecomposition, model: TermPremiumModel, as_of: date) -> dict:
+    def _levels_table(decomp: tpm.YieldDecomposition, model: TermPremiumModel, as_of: date,
+                      kim_wright: pd.Series) -> dict:
         f = decomp.frame.loc[: pd.Timestamp(as_of)]
         row = f.iloc[-1]
         m = model.daily.loc[: pd.Timestamp(as_of)].iloc[-1]
@@ -297,6 +301,10 @@ class TermPremiumSection(Section):
                 [cell(_PART_TITLES["term_premium"], "text"), cell(row["term_premium"], "pct")],
                 [cell("Term premium, 5-year", "text"), cell(m["tp60"], "pct")],
                 [cell("Term premium, 2-year", "text"), cell(m["tp24"], "pct")]]
+        kw = kim_wright.loc[: pd.Timestamp(as_of)].dropna()
+        if len(kw):
+            rows.append([cell(f"Term premium, 10-year, Kim-Wright ({kw.index[-1].date().isoformat()})", "text"),
+                         cell(kw.iloc[-1], "pct")])
         if np.isfinite(row["expected_inflation"]):
             rows += [[cell(_PART_TITLES["expected_inflation"], "text"), cell(row["expected_inflation"], "pct")],
                      [cell(_PART_TITLES["expected_real"], "text"), cell(row["expected_real"], "pct")]]
@@ -391,7 +399,9 @@ class TermPremiumSection(Section):
                       "innovations and lags, and a cross-sectional regression for the prices of risk give an affine "
                       "model (Adrian, Crump and Moench, 2013). The term premium is the model yield minus the yield "
                       "with the prices of risk set to zero. Daily values price each day's curve with the monthly "
-                      "estimate. The Kim-Wright premium is not part of the data set and is not shown.")},
+                      "estimate. The Kim-Wright premium, a three-factor model the Federal Reserve Board estimates "
+                      "with survey forecasts of short rates, is drawn beside it when loaded; the two differ in "
+                      "level and smoothness, and a move both models show is the sturdier reading.")},
             {"title": "Splitting the 10-year and the driver rule",
              "text": ("Expected inflation is the 10-year breakeven; expected real short rates are the model's "
                       "expected nominal short rate less that breakeven, so inflation and liquidity premia in "

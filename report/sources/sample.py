@@ -1040,6 +1040,8 @@ def _table(g: _Grid, w: dict) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         t[f"acm_tp{nyr:02d}"] = (mon, tp, 4)
         t[f"acm_rny{nyr:02d}"] = (mon, y - tp, 4)
     t["acm_tp10_daily"] = (bd, tp10, 4)
+    # a second, smoother model of the same premium, a little lower on average (as Kim-Wright reads beside ACM)
+    t["kw_tp10"] = (bd, np.round(_ewma(w["tp10_d"], 60.0) * 0.85 - 0.15, 4), 4)
     for nyr in (1, 2, 3, 5, 10):
         t[f"acmd_y{nyr:02d}"] = (bd, zero[:, nyr - 1], 4)
     for name, x in w["params"].items():
