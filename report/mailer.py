@@ -7,7 +7,7 @@ password only from the environment variables named there (``user_env``, ``passwo
 They are never written to logs, the send log, the outbox or the archive.
 
 The send log (SQLite, ``[smtp] send_log``) records every delivery keyed by (edition, revision,
-recipient). Before a message is handed to the server its row is marked ``sending``; as soon as
+recipient); a SAMPLE edition is its own edition there (``2025-W15-SAMPLE``). Before a message is handed to the server its row is marked ``sending``; as soon as
 the server accepts it (its reply to the end of DATA), the row becomes ``sent`` in one committed
 statement. A re-run skips everyone already ``sent``, so after a crash or a partial failure only
 those not yet served get the edition. The one unavoidable window is between the server's
@@ -475,10 +475,13 @@ class SmtpTransport:
                 self._smtp.quit()
             self._smtp = None
 
-    def send(self, msg: EmailMessage, sender: str, to: str) -> tuple[int, str]:
-        """Send one message; return the server's acceptance (code, reply) or raise."""
+    def ensure_connected(self) -> None:
         if self._smtp is None:
             self.connect()
+
+    def send(self, msg: EmailMessage, sender: str, to: str) -> tuple[int, str]:
+        """Send one message; return the server's acceptance (code, reply) or raise."""
+        self.ensure_connected()
         smtp = self._smtp
         assert smtp is not None
         try:
@@ -607,10 +610,10 @@ def send_edition(
     user, password = credentials(config.smtp)
     log_path = config.smtp.send_log
     with _send_lock(log_path, progress), SendLog(log_path) as log:
-        run_id = log.start_run(edition.week, edition.revision, str(recipients_file))
+        run_id = log.start_run(edition.id.base, edition.revision, str(recipients_file))
         todo: list[Recipient] = []
         for r in recipients:
-            d = log.get(edition.week, edition.revision, r.key)
+            d = log.get(edition.id.base, edition.revision, r.key)
             if d is not None and d.status == "sent":
                 report.already.append(r.email)
             elif d is not None and d.status == "failed" and not retry_failed:
@@ -644,18 +647,19 @@ def _deliver(cfg: SmtpConfig, edition: Any, todo: Sequence[Recipient], build: Ca
         mid = str(msg["Message-ID"])
         attempt = 0
         while True:
-            log.mark_sending(edition.week, edition.revision, r, mid)
             try:
+                transport.ensure_connected()  # connection problems are not a delivery in flight
+                log.mark_sending(edition.id.base, edition.revision, r, mid)
                 code, reply = transport.send(msg, sender, r.email)
             except _Permanent as exc:
-                log.mark(edition.week, edition.revision, r.key, "failed", exc.code, exc.reply)
+                log.mark(edition.id.base, edition.revision, r.key, "failed", exc.code, exc.reply)
                 report.failed.append((r.email, exc.code, exc.reply))
                 progress.note(f"  {r.email}: refused permanently ({exc.code} {exc.reply})")
                 break
             except _Transient as exc:
                 attempt += 1
                 if attempt > cfg.max_retries:
-                    log.mark(edition.week, edition.revision, r.key, "deferred", exc.code, exc.reply)
+                    log.mark(edition.id.base, edition.revision, r.key, "deferred", exc.code, exc.reply)
                     if exc.connection:
                         raise MailError(f"SMTP server {cfg.host}:{cfg.port} unreachable after {attempt} attempts "
                                         f"({exc.reply})") from None
@@ -667,7 +671,7 @@ def _deliver(cfg: SmtpConfig, edition: Any, todo: Sequence[Recipient], build: Ca
                               f"{cfg.max_retries} in {wait:.1f} s")
                 sleep(wait)
                 continue
-            log.mark(edition.week, edition.revision, r.key, "sent", code, reply)
+            log.mark(edition.id.base, edition.revision, r.key, "sent", code, reply)
             report.sent.append(r.email)
             break
         progress.count(i, len(todo), r.email)
@@ -680,7 +684,7 @@ def _dry_run(config: Config, edition: Any, recipients: Sequence[Recipient],
     served: set[str] = set()
     if log_path.exists():
         with SendLog(log_path) as log:
-            served = {d.recipient for d in log.deliveries(edition.week, edition.revision) if d.status == "sent"}
+            served = {d.recipient for d in log.deliveries(edition.id.base, edition.revision) if d.status == "sent"}
     target = Path(outbox) / edition.name
     try:
         target.mkdir(parents=True, exist_ok=True)

@@ -361,6 +361,14 @@ def test_command_line_errors_are_one_line(tmp_path, capsys, monkeypatch):
         (["publish", "--week", "2025-15"], 2, "macrobrief: error: --week '2025-15' is not an ISO week like 2025-W15"),
         (["publish", "--week", "2025-W60"], 2, "macrobrief: error: --week '2025-W60': 2025 has no ISO week 60"),
     ]
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    (tmp_path / "blocker-desk").mkdir()
+    unwritable = desk_toml(tmp_path / "blocker-desk")
+    unwritable.write_text(unwritable.read_text().replace('root = "editions"', f'root = "{tmp_path}/blocker/editions"'))
+    got = main(["publish", "--source", "store", "--config", str(unwritable), "-q"])
+    err = capsys.readouterr().err
+    assert got == 5 and err == (f"macrobrief: error: archive root {tmp_path}/blocker/editions is not writable "
+                                "(Not a directory); nothing was published\n")
     for argv, code, line in cases:
         got = main([*argv, "--config", str(cfg), "-q"])
         err = capsys.readouterr().err

@@ -185,6 +185,7 @@ def test_starttls_and_auth_deliver_exactly_one_message_per_recipient(published, 
         assert again.sent == [] and len(again.already) == 6 and box.count() == 6
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # see smtp_testserver
 def test_implicit_tls(published, tmp_path, creds):
     root, _ = published
     with smtp_server(tmp_path, implicit_tls=True) as srv:
@@ -285,6 +286,20 @@ def test_sample_damaged_and_unknown_editions_are_never_sent(published, tmp_path,
     with pytest.raises(MailError, match=r"edition 2025-W15 fails verification \(changed: brief.pdf .*nothing was sent"):
         M.send_edition(config_for(damaged, tmp_path, port=1), "2025-W15", rec)
     assert not (tmp_path / "sendlog.sqlite").exists()
+
+
+def test_a_sample_test_send_does_not_count_as_serving_the_real_edition(published, tmp_path, creds):
+    root, _ = published
+    rec = recipients_file(tmp_path, 2)
+    with smtp_server(tmp_path) as srv:
+        cfg = config_for(root, tmp_path, srv)
+        sample = M.send_edition(cfg, "2025-W15-SAMPLE", rec, allow_sample=True)
+        real = M.send_edition(cfg, "2025-W15", rec)
+        assert len(sample.sent) == 2 and len(real.sent) == 2 and real.already == []
+        sent = sorted(parse(m.data)["X-Macrobrief-Edition"] for m in srv.mailbox.messages)
+        assert sent == ["2025-W15", "2025-W15", "2025-W15-SAMPLE", "2025-W15-SAMPLE"]
+        assert all(parse(m.data)["Subject"].endswith("[SAMPLE]") for m in srv.mailbox.messages
+                   if parse(m.data)["X-Macrobrief-Edition"].endswith("SAMPLE"))
 
 
 def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(published, tmp_path, capsys, monkeypatch):
