@@ -843,19 +843,18 @@ def dollar_states(
         tpc = asof_values(((tp_c - tp_c.shift(short_window)) * 100.0).dropna(), idx, max_age_days=10)
     else:
         tpc = pd.Series(np.nan, index=idx)
+    def opt(x: float) -> float | None:
+        return None if np.isnan(x) else float(x)
+
+    arrs = [np.asarray(x, dtype=float) for x in (c, yc, dc, g, deff, dchg, tpc)]
     out = []
-    for i in range(len(idx)):
-        if np.isnan(c.iloc[i]) or np.isnan(yc.iloc[i]) or np.isnan(dc.iloc[i]):
+    for cv, yv, dv, gv, defv, dchv, tv in zip(*arrs):
+        if np.isnan(cv) or np.isnan(yv) or np.isnan(dv):
             out.append(NO_DATA)
             continue
-        dv = None if np.isnan(deff.iloc[i]) else float(deff.iloc[i])
-        dchv = None if np.isnan(dchg.iloc[i]) else float(dchg.iloc[i])
-        tv = None if np.isnan(tpc.iloc[i]) else float(tpc.iloc[i])
-        loose, _ = _fiscal_loose(dv, dchv, tv, params)
-        out.append(dollar_state(corr_short=float(c.iloc[i]), yield_change_bp=float(yc.iloc[i]),
-                                dollar_change_pct=float(dc.iloc[i]),
-                                growth=None if np.isnan(g.iloc[i]) else float(g.iloc[i]),
-                                fiscal_loose=loose, params=params))
+        loose, _ = _fiscal_loose(opt(defv), opt(dchv), opt(tv), params)
+        out.append(dollar_state(corr_short=float(cv), yield_change_bp=float(yv), dollar_change_pct=float(dv),
+                                growth=opt(gv), fiscal_loose=loose, params=params))
     return pd.Series(out, index=idx, dtype=object)
 
 

@@ -217,8 +217,10 @@ class SafeDebtSection(Section):
         series = {"ust_10y": inp.series("ust_10y"), "equity": eq_by_event, "dollar": inp.series("usd_broad"),
                   "gold": inp.series("gold_pm"), "vix": inp.series("vix")}
         params = inp.params("stress_response")
-        results = cv.event_study(events, series, horizons=horizons, class_horizon=o["class_horizon"],
-                                 min_yield_bp=params["min_yield_bp"], equity_label=eq_label)
+        results = inp.cached("events", ("ust_10y", *sorted(eq_keys), "usd_broad", "gold_pm", "vix"),
+                             lambda: cv.event_study(events, series, horizons=horizons, class_horizon=o["class_horizon"],
+                                                    min_yield_bp=params["min_yield_bp"], equity_label=eq_label),
+                             extra=(events, horizons, o["class_horizon"], params["min_yield_bp"], o["event_equity"]))
         v = cv.evaluate_stress(results, params=params, as_of=inp.as_of)
         res.verdicts.append(v)
         res.analysis["events"] = results
