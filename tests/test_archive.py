@@ -528,3 +528,20 @@ def test_publish_command_end_to_end(shared_store, tmp_path, capsys, monkeypatch,
     assert "verdicts: identical (" in out and "key numbers: identical (13 rows)" in out
     assert (tmp_path / "rebuilt" / "brief.pdf").is_file()
     assert tree_digest(tmp_path / "editions") == before  # a rebuild writes nothing into the archive
+
+
+@pytest.mark.slow
+def test_rebuild_of_the_full_brief_reproduces_every_verdict(shared_frame, shared_store, tmp_path):
+    """Every section and rule, all the shared data: the archived snapshot alone gives the same brief."""
+    from report.config import default_config
+
+    root = tmp_path / "editions"
+    cfg = default_config(archive={"root": str(root)}, output={"cache": ""})
+    brief = make_brief(shared_frame(AS_OF_W15), cfg)
+    assert len(brief.verdicts) >= 8
+    A.publish_brief(brief, cfg, source="csv", store=shared_store)
+    res = A.rebuild(cfg, "2025-W15", formats=("html",))
+    assert res.identical, res.differences
+    assert res.n_verdicts == len(brief.verdicts)
+    assert res.files["verdicts.json"] and res.files["data.csv.gz"]
+    assert all(res.files[f"charts/{c}.png"] for c in brief.charts)
