@@ -254,16 +254,18 @@ def _bars(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: Ch
 
 @drawer("heatmap")
 def _heatmap(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec: ChartSpec) -> None:
-    """Rows of values over time as coloured cells. data: rows [labels], dates [timestamps, one per
-    column], values (rows x dates, NaN blank), vmin, vmax, colorbar (label)."""
+    """Rows of values over time as coloured cells. data: frame (DataFrame indexed by date, one
+    column per row of the map, top row first; NaN cells tinted as no data), vmin, vmax, colorbar
+    (label)."""
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.dates import date2num
 
-    vals = np.asarray(data["values"], dtype=float)
-    dates = pd.DatetimeIndex(data["dates"])
-    rows = list(data["rows"])
-    if vals.shape != (len(rows), len(dates)):
-        raise RenderError(f"chart {spec.id}: values must be {len(rows)} x {len(dates)}; got {vals.shape}")
+    frame = data["frame"]
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex) or frame.empty:
+        raise RenderError(f"chart {spec.id}: heatmap data['frame'] must be a non-empty DataFrame indexed by date")
+    vals = frame.to_numpy(dtype=float).T
+    dates = frame.index
+    rows = [str(c) for c in frame.columns]
     pal = theme.palette
     cmap = LinearSegmentedColormap.from_list("house_heat", [pal["paper"], theme.states["watch"],
                                                             theme.states["severe"]])

@@ -305,8 +305,7 @@ class TransmissionSection(Section):
                            "the gap between them is the long-end test."),
                       series_keys=("ust_10y", "gdp"), shade_recessions=True, width="half"),
             ChartSpec(id="japanification_heatmap", kind="heatmap", title="Japanification score by economy",
-                      data={"rows": list(heat.index), "dates": list(heat.columns), "values": heat.to_numpy(),
-                            "vmin": 0.0, "vmax": 1.0, "colorbar": "score (0 none, 1 all signs)",
+                      data={"frame": heat.T, "vmin": 0.0, "vmax": 1.0, "colorbar": "score (0 none, 1 all signs)",
                             "height_in": 0.45 + 0.24 * len(heat.index)},
                       alt=("Heat map of the monthly Japanification score (0 to 1) of "
                            f"{', '.join(heat.index)} since {inp.options['heatmap_start']}; pale blue where no "
