@@ -265,14 +265,13 @@ def evaluate_vix_term(
                      sizing.worst_date),
             Evidence("max short-VIX notional, % of capital", round(100.0 * sizing.max_short_notional, 2), "percent"),
         ]
-        size = (f" Size it so a total loss costs at most {sizing.budget:.0%} of capital: no more than "
-                f"{sizing.max_zero_position:.0%} in a product that can go to zero, or short VIX notional of "
-                f"{sizing.max_short_notional:.1%} (the worst {sizing.days}-day rise was {sizing.worst_rise_pct:+.0f}%).")
+        size = (f", at most {sizing.max_zero_position:.0%} of capital in a position that can go to zero (short VIX "
+                f"notional at most {sizing.max_short_notional:.1%})")
     text = {
         "contango": f"VIX/VIX3M at {term.ratio:.2f}: contango pays volatility sellers to wait; harvest it only in "
-                    f"small size and accept periodic blow-ups.{size}",
+                    f"small size{size}, and accept periodic blow-ups.",
         "flat": f"VIX/VIX3M at {term.ratio:.2f}: the term structure is flat and the carry for selling volatility is "
-                f"thin; do not add.{size}",
+                "thin; do not add to short-volatility positions.",
         "backwardation": f"VIX/VIX3M at {term.ratio:.2f}: backwardation, the market prices stress now; selling "
                          "volatility loses its carry and faces the blow-up.",
     }[state]
