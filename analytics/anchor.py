@@ -133,6 +133,14 @@ class GoldRealYield:
     n_up: int
     n_down: int
 
+    @property
+    def asymmetric(self) -> bool | None:
+        """True when gold rose with Treasuries (``beta_up > 0``) at least twice as much as it fell with them
+        (``beta_down < beta_up / 2``); None when either beta is missing."""
+        if self.beta_up is None or self.beta_down is None:
+            return None
+        return self.beta_up > 0 and self.beta_down < self.beta_up / 2
+
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float | None:
     if len(x) < 5 or np.var(x) == 0:
@@ -214,10 +222,9 @@ def evaluate_gold(res: GoldRealYield | None, *, params: Mapping[str, float], as_
         "decoupled": f"Gold has decoupled from real yields (correlation {res.corr:+.2f}): something other than "
                      "the Treasury discount rate is pricing it.",
     }[state]
-    if res.beta_up is not None and res.beta_down is not None:
-        if res.beta_up > 0 and res.beta_down < res.beta_up / 2:
-            head += (f" Over {res.asym_years} years gold rose with Treasuries (beta {res.beta_up:.2f}) more than it "
-                     f"fell with them (beta {res.beta_down:.2f}).")
+    if res.asymmetric:
+        head += (f" Over {res.asym_years} years gold rose with Treasuries (beta {res.beta_up:.2f}) more than it "
+                 f"fell with them (beta {res.beta_down:.2f}).")
     if stale:
         head = "Stale data: " + head
     ev = [

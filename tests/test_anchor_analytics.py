@@ -184,3 +184,12 @@ def _study(gain_6040, gain_rp):
                                            (-0.2, 0.0, "little gain")])
 def test_sleeve_rule_boundaries(g1, g2, state):
     assert an.evaluate_sleeve(_study(g1, g2), params=SLEEVE, as_of=AS_OF).state == state
+
+
+@pytest.mark.parametrize("up, down, asym", [(0.4, 0.2, False), (0.4, 0.1999, True), (0.4, -0.3, True),
+                                            (0.0, -0.3, False), (None, 0.1, None)])
+def test_gold_asymmetry_boundary(up, down, asym):
+    res = an.GoldRealYield(AS_OF, 52, 0.0, -10.0, pd.Series(dtype=float), date(2006, 1, 6), date(2021, 12, 31), -30.0,
+                           0.8, 50.0, pd.Series(dtype=float), 3, up, down, 50, 50)
+    assert res.asymmetric is asym
+    assert ("more than it fell with them" in an.evaluate_gold(res, params=GOLD, as_of=AS_OF).headline) is bool(asym)

@@ -61,6 +61,9 @@ def test_bad_scenarios_and_events_are_config_errors():
     bad = default_config(sections={"safedebt": {"fiscal_events": [{"name": "x", "date": "2025-13-01"}]}})
     with pytest.raises(ConfigError, match="fiscal_events entry 1: date must be YYYY-MM-DD"):
         build("safedebt", frame, bad)
+    bad = default_config(sections={"crossasset": {"spill_countries": ["de", "xx"]}})
+    with pytest.raises(ConfigError, match="spill_countries: 'xx' is not one of"):
+        build("crossasset", frame, bad)
     bad = default_config(sections={"safedebt": {"class_horizon": "3"}})
     with pytest.raises(ConfigError, match="class_horizon must be 'deepest' or one of 1, 5, 10"):
         build("safedebt", frame, bad)

@@ -153,9 +153,10 @@ class AnchorSection(Section):
             chart("anchor_gold_corr"), chart("anchor_gold_residual"),
             text(f"Over {g.fit_start.year}-{g.fit_end.year} a one-point rise in the real yield went with gold about "
                  f"{100 * (1 - np.exp(g.fit_slope / 100)):.0f}% lower (R² {g.fit_r2:.2f}); gold now trades at "
-                 f"{np.exp(g.residual / 100):.1f} times the price that line implies.{asym} Gold that rises with "
-                 "Treasuries but does not fall with them is being bought as "
-                 "insurance against the Treasury itself, not as a trade on real rates."),
+                 f"{np.exp(g.residual / 100):.1f} times the price that line implies.{asym} " + (
+                     "Gold that rises with Treasuries but does not fall with them is being bought as insurance "
+                     "against the Treasury itself, not as a trade on real rates." if g.asymmetric else
+                     "Gold still moves with Treasury prices in both directions, as a real-rate asset would.")),
         ]
         res.methods.append({"title": "Gold and real yields", "text": (
             f"Weekly (Friday) LBMA PM gold prices and 10-year TIPS yields. Correlation and slope of weekly log gold "

@@ -90,8 +90,13 @@ class SafeDebtSection(Section):
 
     def build(self, inp: SectionInput) -> SectionResult:
         res = self.result()
-        res.gaps = inp.gaps(self.series_keys())
         o = inp.options
+        # short rates are alternatives: a country's gap is reported only when none of its series has data
+        res.gaps = inp.gaps(k for k in self.series_keys() if k not in _SHORT_KEYS)
+        for c in o["wedge_countries"]:
+            chain = [k for k, _ in SHORT_RATES.get(c, ())]
+            if chain and not any(inp.frame.has(k) for k in chain) and chain[0] not in {g.key for g in res.gaps}:
+                res.gaps += inp.gaps(chain[:1])
         horizons = tuple(o["horizons"])
         if not horizons or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 60 for h in horizons):
             raise ConfigError(f"[sections.safedebt] horizons must be whole business days in 1..60; "
