@@ -496,8 +496,9 @@ def _score_state(share: float, params: Mapping[str, float]) -> str:
     return "shifting"
 
 
-def evaluate_scorecard(rows: Sequence[ScoreRow], *, params: Mapping[str, float], as_of: date) -> Verdict:
-    """Verdict from the share of measured rows ticked risky."""
+def evaluate_scorecard(rows: Sequence[ScoreRow], *, params: Mapping[str, float], as_of: date,
+                       stale: Sequence[str] = ()) -> Verdict:
+    """Verdict from the share of measured rows ticked risky; ``stale`` names inputs that stopped updating."""
     _check_score_params(params)
     rule = SCORECARD_RULE
     measured = [r for r in rows if r.risky_tick is not None]
@@ -517,10 +518,12 @@ def evaluate_scorecard(rows: Sequence[ScoreRow], *, params: Mapping[str, float],
     unmeasured = [r.row for r in rows if r.risky_tick is None]
     if unmeasured:
         head += f" Not measured: {', '.join(unmeasured)}."
+    if stale:
+        head = f"Stale data ({', '.join(stale)}): " + head
     ev = [Evidence(r.row, None if r.value is None else round(r.value, 3), r.unit, r.as_of,
                    note=("risky" if r.risky_tick else "safe") if r.risky_tick is not None else "not measured")
           for r in rows]
-    return make_verdict(rule, state, head, ev, params, as_of)
+    return make_verdict(rule, state, head, ev, params, as_of, stale=bool(stale))
 
 
 RULES = (CONVENIENCE_RULE, STRESS_RULE, SCORECARD_RULE)

@@ -140,7 +140,8 @@ class SafeDebtSection(Section):
         hedged = inp.cached("hedged", keys, lambda: self._hedged(inp),
                             extra=(tuple(o["wedge_countries"]), o["wedge_min_countries"]))
         w = cv.convenience_wedges(inp.series("aaa_10y"), hedged, params=params)
-        stale = inp.frame.is_stale("aaa_10y") and (hedged is None or hedged.mean.empty)
+        stale = ((w.aaa is not None and inp.frame.is_stale("aaa_10y"))
+                 or (w.foreign is not None and inp.frame.is_stale("y10_us")))
         v = cv.evaluate_convenience(w, params=params, as_of=inp.as_of, stale=stale)
         res.verdicts.append(v)
         res.analysis["wedges"] = w
@@ -341,7 +342,11 @@ class SafeDebtSection(Section):
             news_tp_bp=(news.mean_tp_bp, last_news) if news.mean_tp_bp is not None else None,
             news_bei_bp=(news.mean_bei_bp, last_news) if news.mean_bei_bp is not None else None,
             params=inp.params("safe_debt"))
-        v = cv.evaluate_scorecard(rows, params=inp.params("safe_debt"), as_of=inp.as_of)
+        stale_inputs = [lab for lab, key, used in (("stock-bond correlation", eq_key, corr is not None),
+                                                   ("Aaa wedge", "aaa_10y", w.aaa is not None),
+                                                   ("hedged G10 wedge", "y10_us", w.foreign is not None))
+                        if used and inp.frame.is_stale(key)]
+        v = cv.evaluate_scorecard(rows, params=inp.params("safe_debt"), as_of=inp.as_of, stale=stale_inputs)
         res.verdicts.append(v)
         res.analysis["scorecard"] = rows
         fmt = {"corr": "corr", "share": "share", "pp": "pp", "bp": "bp"}
