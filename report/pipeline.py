@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
@@ -31,7 +31,6 @@ from analytics.rules import Verdict
 
 from .assemble import build_context, verdicts_document
 from .cache import Cache
-from .charts import recession_spans, render_chart
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
@@ -191,8 +190,13 @@ def _resolve_auto(config: Config, data_dirs: Sequence[Path], progress: Progress)
 
 
 def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None,
-                     progress: Progress = QUIET) -> list[SectionResult]:
-    """Run every enabled section; a section that raises becomes an error result."""
+                     progress: Progress = QUIET,
+                     on_result: Callable[[SectionResult], None] | None = None) -> list[SectionResult]:
+    """Run every enabled section; a section that raises becomes an error result.
+
+    ``on_result`` sees each result as soon as it is ready (the chart drawer starts on it while
+    the next section computes).
+    """
     sections = registry()
     results = []
     for sid in config.brief.sections:
@@ -210,6 +214,8 @@ def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None
             res = section.result(status="error", error=f"{detail}. The rest of the brief is unaffected.")
             res.gaps = inp.gaps(section.series_keys())
         results.append(res)
+        if on_result is not None:
+            on_result(res)
     return results
 
 
@@ -252,18 +258,15 @@ def _chart_fingerprint(spec: Any, as_of: date, sample: bool, dpi: int, recession
         else:
             h.update(repr(v).encode())
     if spec.shade_recessions:
-        h.update(repr(recessions).encode())
+        h.update(recessions.encode())
     return h.hexdigest()
-
-
-#: charts waiting to be drawn by forked workers: set before the pool forks, read by index in the
-#: workers (which inherit it), so specs and the theme never need pickling
-_FORK_TASKS: list[tuple[Any, dict[str, Any]]] = []
 
 
 def _draw_one(spec: Any, kw: Mapping[str, Any]) -> bytes | str:
     """PNG bytes of one chart, or a one-line reason when it cannot be drawn (the brief goes on
     and says so where the chart would have been)."""
+    from .charts import render_chart
+
     try:
         return render_chart(spec, **kw)
     except Exception as exc:  # a drawer's bug or odd data must not stop the brief
@@ -271,9 +274,10 @@ def _draw_one(spec: Any, kw: Mapping[str, Any]) -> bytes | str:
         return f"chart {spec.id} ({spec.kind}): {detail}"
 
 
-def _render_task(i: int) -> bytes | str:
-    spec, kw = _FORK_TASKS[i]
-    return _draw_one(spec, kw)
+def _draw_task(spec: Any, base: Mapping[str, Any]) -> bytes | str:
+    """Worker side of :class:`ChartDrawer` (the theme is rebuilt from its colour overrides)."""
+    kw = {k: v for k, v in base.items() if k != "colors"}
+    return _draw_one(spec, {**kw, "theme": load_theme(base["colors"])})
 
 
 def chart_workers() -> int:
@@ -291,58 +295,115 @@ def chart_workers() -> int:
     return max(1, min(4, cores))
 
 
-def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, theme: Theme, *,
+class ChartDrawer:
+    """Draws the brief's charts, starting on each section's charts as soon as it is computed.
+
+    A chart found in the cache (same spec data, as-of date, SAMPLE flag, resolution and
+    recession dates) is reused. The others go to a pool of forked worker processes (matplotlib
+    is CPU-bound), so charts are drawn while later sections compute; with one worker, or
+    where ``fork`` is unavailable, they are drawn in this process at :meth:`finish`. A chart
+    whose spec cannot be sent to a worker is drawn here too. matplotlib is imported only when
+    some chart has to be drawn.
+    """
+
+    def __init__(self, frame: Frame, config: Config, *, cache: Cache | None = None,
+                 progress: Progress = QUIET, workers: int | None = None) -> None:
+        self.frame, self.config, self.cache, self.progress = frame, config, cache, progress
+        self.workers = chart_workers() if workers is None else workers
+        flags = frame.get("recession")
+        self._rec_flags = flags
+        self._rec_hash = hashlib.sha256(pd.util.hash_pandas_object(flags).to_numpy().tobytes()).hexdigest()
+        self._base: dict[str, Any] | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._ids: set[str] = set()
+        self._order: list[str] = []
+        self._out: dict[str, bytes | str] = {}
+        self._todo: list[tuple[Any, str, Any]] = []  # spec, fingerprint, future or None
+
+    def _kwargs(self) -> dict[str, Any]:
+        if self._base is None:
+            from .charts import recession_spans
+
+            self._base = {"as_of": self.frame.as_of, "recessions": recession_spans(self._rec_flags),
+                          "dpi": self.config.output.chart_dpi, "sample": self.frame.is_sample,
+                          "colors": dict(self.config.brief.colors)}
+        return self._base
+
+    def add(self, specs: Sequence[Any]) -> None:
+        for spec in specs:
+            if spec.id in self._ids:
+                raise RenderError(f"chart id {spec.id!r} is declared twice")
+            self._ids.add(spec.id)
+            self._order.append(spec.id)
+            fp = _chart_fingerprint(spec, self.frame.as_of, self.frame.is_sample, self.config.output.chart_dpi,
+                                    self._rec_hash)
+            png = self.cache.get_bytes("charts.png", fp) if self.cache else None
+            if png is not None:
+                self._out[spec.id] = png
+                continue
+            base = self._kwargs()
+            future = None
+            if self.workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                     mp_context=multiprocessing.get_context("fork"))
+                future = self._pool.submit(_draw_task, spec, base)
+            self._todo.append((spec, fp, future))
+
+    def finish(self, *, while_waiting: Callable[[], Any] | None = None) -> dict[str, bytes]:
+        """Wait for every chart; ``while_waiting`` runs first (work for this process meanwhile)."""
+        if while_waiting is not None and any(f is not None for _, _, f in self._todo):
+            while_waiting()
+        total, done = len(self._order), len(self._out)
+        for spec, fp, future in self._todo:
+            png: bytes | str | None = None
+            if future is not None:
+                try:
+                    png = future.result()
+                except Exception:  # the spec could not be pickled, or the worker died: draw it here
+                    png = None
+            if png is None:
+                base = self._kwargs()
+                png = _draw_one(spec, {**{k: v for k, v in base.items() if k != "colors"},
+                                       "theme": load_theme(base["colors"])})
+            self._out[spec.id] = png
+            done += 1
+            self.progress.count(done, total, spec.id)
+            if isinstance(png, str):
+                self.progress.note(f"Could not draw {png}")
+            elif self.cache:
+                self.cache.put_bytes("charts.png", fp, None, png)
+        self.close()
+        return {cid: self._out[cid] for cid in self._order if isinstance(self._out.get(cid), bytes)}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, theme: Theme | None = None, *,
                 cache: Cache | None = None, progress: Progress = QUIET,
                 workers: int | None = None) -> dict[str, bytes]:
-    """PNG bytes of every chart the sections declared (cached by content).
+    """PNG bytes of every chart the sections declared (cached by content); see :class:`ChartDrawer`.
 
-    Charts not in the cache are drawn in a pool of ``workers`` forked processes when there
-    are enough of them to pay for the pool (drawing is CPU-bound matplotlib work).
+    The theme comes from ``config.brief.colors``; ``theme`` is accepted for compatibility.
     """
-    recessions = recession_spans(frame.get("recession"))
-    specs = [c for r in results for c in r.charts]
-    seen: set[str] = set()
-    for spec in specs:
-        if spec.id in seen:
-            raise RenderError(f"chart id {spec.id!r} is declared twice")
-        seen.add(spec.id)
-    kw = {"theme": theme, "as_of": frame.as_of, "recessions": recessions, "dpi": config.output.chart_dpi,
-          "sample": frame.is_sample}
-    out: dict[str, bytes | str] = {}
-    todo = []
-    for spec in specs:
-        fp = _chart_fingerprint(spec, frame.as_of, frame.is_sample, config.output.chart_dpi, recessions)
-        png = cache.get_bytes("charts.png", fp) if cache else None
-        if png is None:
-            todo.append((spec, fp))
-        else:
-            out[spec.id] = png
-    workers = chart_workers() if workers is None else workers
-    done = len(out)
-    if workers > 1 and len(todo) >= 4 and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        _FORK_TASKS[:] = [(spec, kw) for spec, _ in todo]
-        try:
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
-                for (spec, _), png in zip(todo, pool.map(_render_task, range(len(todo)))):
-                    out[spec.id] = png
-                    done += 1
-                    progress.count(done, len(specs), spec.id)
-        finally:
-            _FORK_TASKS.clear()
-    else:
-        for spec, _ in todo:
-            out[spec.id] = _draw_one(spec, kw)
-            done += 1
-            progress.count(done, len(specs), spec.id)
-    failed = {cid: why for cid, why in out.items() if isinstance(why, str)}
-    for why in failed.values():
-        progress.note(f"Could not draw {why}")
-    if cache:
-        for spec, fp in todo:
-            if spec.id not in failed:
-                cache.put_bytes("charts.png", fp, None, out[spec.id])
-    return {spec.id: out[spec.id] for spec in specs if spec.id not in failed}
+    drawer = ChartDrawer(frame, config, cache=cache, progress=progress, workers=workers)
+    try:
+        for r in results:
+            drawer.add(r.charts)
+        return drawer.finish()
+    finally:
+        drawer.close()
+
+
+def _preload_pdf_engine() -> None:
+    """Import WeasyPrint (about a second) while the chart workers draw."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:  # missing system libraries: render_pdf reports it
+        pass
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -368,12 +429,20 @@ def make_brief(
     built_at = built_at or datetime.now(timezone.utc).replace(microsecond=0)
     theme = load_theme(config.brief.colors)
     edition = edition_of(frame.as_of)
-    if results is None:
-        results = compute_sections(frame, config, cache=cache, progress=progress)
-    results = list(results)
+    drawer = ChartDrawer(frame, config, cache=cache, progress=progress)
+    try:
+        if results is None:
+            results = compute_sections(frame, config, cache=cache, progress=progress,
+                                       on_result=lambda r: drawer.add(r.charts))
+        else:
+            results = list(results)
+            for r in results:
+                drawer.add(r.charts)
+        with progress.step("Drawing charts"):
+            charts = drawer.finish(while_waiting=_preload_pdf_engine if "pdf" in formats else None)
+    finally:
+        drawer.close()
     verdicts = [v for r in results for v in r.verdicts]
-    with progress.step("Drawing charts"):
-        charts = draw_charts(results, frame, config, theme, cache=cache, progress=progress)
     chart_ctx = {}
     for cid, png in charts.items():
         w, h = _png_size(png)
