@@ -185,3 +185,9 @@ def test_scorecard_states():
     assert v.state == "no data" and "Convenience yield vs Aaa corporates" in v.headline
     with pytest.raises(ValueError, match="safe_share must be < risky_share"):
         cv.evaluate_scorecard(four, params={**SCORE, "safe_share": 0.7}, as_of=AS_OF)
+
+
+def test_scorecard_names_stale_inputs():
+    v = cv.evaluate_scorecard(_rows(), params=SCORE, as_of=AS_OF, stale=["Aaa wedge"])
+    assert v.stale and v.headline.startswith("Stale data (Aaa wedge):")
+    assert not cv.evaluate_scorecard(_rows(), params=SCORE, as_of=AS_OF).stale

@@ -193,3 +193,22 @@ def test_track_records_june_2025(june_2025):
             "anchor_signs", "gold_sleeve", "convenience_yield"} <= ids
     sb = next(t for t in june_2025["crossasset"].track_records if t.rule_id == "stock_bond_corr")
     assert sb.weeks > 1500 and sum(s.weeks for s in sb.by_state) == sb.weeks
+
+
+def test_auto_equity_choice():
+    from report.sections.equity_choice import pick_equity
+
+    idx = pd.bdate_range("2016-01-04", "2025-06-27")
+    nq_idx = pd.bdate_range("2000-01-03", "2025-06-27")
+    sp, nq = pd.Series(2000.0, index=idx), pd.Series(1000.0, index=nq_idx)
+    config = default_config()
+    fresh = SectionInput(Frame({"sp500": sp, "nasdaq": nq}, date(2025, 6, 27)), config, section_id="crossasset")
+    assert pick_equity(fresh, "auto", pd.Timestamp("2016-01-08"))[1] == "sp500"  # covers the start (a week's grace)
+    assert pick_equity(fresh, "auto", pd.Timestamp("2015-12-28"))[1] == "sp500"  # first value exactly a week later
+    assert pick_equity(fresh, "auto", pd.Timestamp("2015-12-27"))[1] == "nasdaq"  # eight days later: too short
+    assert pick_equity(fresh, "sp500", pd.Timestamp("2000-01-03"))[1] == "sp500"  # an explicit choice stands
+    stale = SectionInput(Frame({"sp500": sp.loc[:"2025-04-14"], "nasdaq": nq}, date(2025, 6, 27)), config,
+                         section_id="crossasset")
+    assert pick_equity(stale, "auto", pd.Timestamp("2020-01-01"))[1] == "nasdaq"  # the S&P 500 stopped updating
+    with pytest.raises(ValueError, match="equity choice must be one of"):
+        pick_equity(fresh, "dow", None)
