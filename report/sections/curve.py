@@ -349,12 +349,13 @@ class CurveSection(Section):
         params = inp.params("curve_inversion")
         states = ac.inversion_states(s2s10, s3m10, params=params, dates=dates)
         eq, eq_label = equity_history(inp, dates[0])
-        out = [
-            record("curve_inversion", states, forward_return(eq, dates, months=12),
-                   label=f"next 12 months' return, {eq_label} (%)", unit="percent", hit_threshold=0.0),
-            record("curve_inversion", states, forward_max(inp.series("vix"), dates, months=12),
-                   label="highest VIX close over the next 12 months", unit="index"),
-        ]
+        out = [record("curve_inversion", states, forward_return(eq, dates, months=12),
+                      label=f"next 12 months' return, {eq_label} (%)", unit="percent", hit_threshold=0.0)]
+        vix = inp.series("vix")
+        if not vix.empty:  # the VIX starts later than the spreads: its record covers the weeks it exists
+            on = states.index >= vix.index[0]
+            out.append(record("curve_inversion", states[on], forward_max(vix, dates[on], months=12),
+                              label="highest VIX close over the next 12 months", unit="index"))
         sp = ac.equity_slope_states(inp.series("shiller_price"), inp.series("shiller_earnings"),
                                     params=inp.params("equity_slope"), dates=dates)
         out.append(record("equity_slope", sp, forward_return(eq, dates, months=12),
