@@ -43,6 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 
@@ -223,8 +224,10 @@ class Edition:
 
     @property
     def as_of(self) -> date | None:
-        v = self._m("as_of")
-        return date.fromisoformat(v) if v else None
+        try:
+            return date.fromisoformat(self._m("as_of"))
+        except (TypeError, ValueError):
+            return None
 
     @property
     def published_at(self) -> str:
@@ -428,7 +431,11 @@ class Archive:
                     _force_rmtree(tmp)
                 raise
             edition = Edition(self.root, name, EditionId(eid.week, eid.sample, revision), _read_manifest(target))
-            self.write_index()
+            try:
+                self.write_index()
+            except (OSError, MacrobriefError, jinja2.TemplateError) as exc:
+                raise PublishError(f"edition {name} is published, but the archive index could not be regenerated "
+                                   f"({exc}); run `macrobrief archive index`") from None
         return edition
 
     # -- verification ----------------------------------------------------------------------------
@@ -442,7 +449,9 @@ class Archive:
             problems.append(f"changed: {MANIFEST} (its content no longer matches its own digest)")
         if man.get("name") != edition.name or man.get("revision") != edition.revision:
             problems.append(f"{MANIFEST} describes {man.get('name')!r}, not {edition.name!r}")
-        listed = dict(man.get("files", {}))
+        listed = man.get("files")
+        if not isinstance(listed, dict):
+            return VerifyResult(edition.name, (*problems, f"{MANIFEST} has no file list"), 0)
         for rel, meta in sorted(listed.items()):
             p = edition.path / rel
             if not p.is_file():
@@ -453,7 +462,8 @@ class Archive:
             except OSError as exc:
                 problems.append(f"unreadable: {rel} ({exc.strerror})")
                 continue
-            if digest != meta.get("sha256"):
+            if not isinstance(meta, dict) or digest != meta.get("sha256"):
+                meta = meta if isinstance(meta, dict) else {}
                 problems.append(f"changed: {rel} (sha256 {digest[:12]}…, manifest {str(meta.get('sha256'))[:12]}…)")
         for p in sorted(edition.path.rglob("*")):
             if p.is_file():
@@ -955,12 +965,11 @@ def cmd_archive(args: Any, progress: Progress) -> int:
             return 0
         print(f"{len(eds)} editions in {archive.root} (newest first):")
         for e in eds:
-            flag = " SAMPLE" if e.sample else ""
-            rev = f" r{e.revision}" if e.revision > 1 else ""
+            label = e.week + (f" r{e.revision}" if e.revision > 1 else "") + (" SAMPLE" if e.sample else "")
             if e.manifest is None:
-                print(f"  {e.name:<22} DAMAGED: {MANIFEST} missing or unreadable")
+                print(f"  {label:<20} DAMAGED: {MANIFEST} missing or unreadable")
                 continue
-            print(f"  {e.week}{rev}{flag:<8} as of {e.as_of}  published {e.published_at}  {_state_summary(e.verdicts)}")
+            print(f"  {label:<20} as of {e.as_of}  published {e.published_at}  {_state_summary(e.verdicts)}")
         return 0
     if action == "show":
         e = archive.find(args.edition)

@@ -598,7 +598,7 @@ def send_edition(
     html_body = _render("mail_summary.html.j2", summary)
     text_body = _render("mail_summary.txt.j2", summary)
     _, sender_addr = _sender(config.smtp)
-    report = SendReport(edition.name, edition.revision, dry_run=dry_run,
+    report = SendReport(edition.id.base, edition.revision, dry_run=dry_run,
                         invalid=[p for p in problems if "skipped" in p])
 
     def build(r: Recipient) -> EmailMessage:
