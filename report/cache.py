@@ -8,16 +8,44 @@ of them misses. Values are pickled; a corrupt or unreadable entry is recomputed.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
 import tempfile
+import types
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cache", "code_version"]
+__all__ = ["Cache", "CacheWarning", "code_version", "dumps"]
+
+
+class CacheWarning(UserWarning):
+    """A computed result could not be stored in the cache (it will be recomputed every build)."""
+
+
+class _Pickler(pickle.Pickler):
+    """Pickler that also handles read-only mappings (``MappingProxyType``), which analytics
+    results use for their frozen fields."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is types.MappingProxyType:
+            return _read_only, (dict(obj),)
+        return NotImplemented
+
+
+def _read_only(d: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(d)
+
+
+def dumps(value: Any) -> bytes:
+    """Pickle ``value`` for the cache."""
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buf.getvalue()
 
 
 @lru_cache(maxsize=1)
@@ -82,9 +110,12 @@ class Cache:
 
     def put(self, p: Path, value: Any) -> None:
         try:
-            self._atomic_write(p, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        except (pickle.PickleError, TypeError, AttributeError):
-            pass  # unpicklable results are simply not cached
+            data = dumps(value)
+        except (pickle.PickleError, TypeError, AttributeError) as exc:
+            # the build goes on, but a result that can never be cached is a performance bug
+            warnings.warn(CacheWarning(f"{p.parent.name}: result not cached ({exc})"), stacklevel=3)
+            return
+        self._atomic_write(p, data)
 
     @staticmethod
     def _atomic_write(p: Path, data: bytes) -> None:
