@@ -183,3 +183,21 @@ def test_appendix_and_verdicts_document():
     kn = {k["key"]: k for k in doc["key_numbers"]}
     assert kn["ust_10y"]["level"] == pytest.approx(float(frame.get("ust_10y").iloc[-1]))
     assert [v["state"] for v in doc["verdicts"]] == ["stressed", "fine", "no data"]
+
+
+def test_provenance_is_the_same_when_analytics_come_from_the_cache(tmp_path):
+    """A rebuild whose analytics come from the cache lists the same series as the first build,
+    so the HTML (and with it the cached PDF) is identical."""
+    from report.cache import Cache
+    from report.sections.base import SectionInput
+
+    cache = Cache(tmp_path / "cache")
+    used = []
+    for _ in range(2):
+        frame = synthetic_frame()
+        inp = SectionInput(frame, brief_config(), section_id="curve", cache=cache)
+        value = inp.cached("level", ["ust_30y", "vix"], lambda f=frame: float(f.get("ust_30y").iloc[-1]))
+        used.append((value, frame.used))
+    assert cache.misses == 1 and cache.hits == 1
+    assert used[0] == used[1]
+    assert set(used[0][1]) == {"ust_30y", "vix"}

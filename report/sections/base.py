@@ -146,7 +146,12 @@ class SectionInput:
 
         The cache key covers the data of ``keys`` in the frame, the as-of date, ``extra``
         (parameters) and the code version; with no cache configured this just computes.
+        The ``keys`` count as used by the brief either way, so the data provenance of a
+        rebuild from the cache lists the same series as the first build.
         """
+        keys = tuple(keys)
+        for k in keys:
+            self.frame.get(k)  # marks the series used (provenance)
         if self.cache is None:
             return compute()
         return self.cache.get_or_compute(f"{self._section_id}.{name}", self.frame.fingerprint(keys), extra, compute)
