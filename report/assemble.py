@@ -263,7 +263,8 @@ def build_context(
         chart_ctx = {}
         for c in r.charts:
             if c.id in charts:
-                chart_ctx[c.id] = {"id": c.id, "title": c.title, "alt": c.alt, "width": c.width,
+                alt = c.alt.strip() or f"Chart: {c.title}"  # never an image without a text alternative
+                chart_ctx[c.id] = {"id": c.id, "title": c.title, "alt": alt, "width": c.width,
                                    "file": f"charts/{c.id}.png", **charts[c.id]}
         blocks = layout_blocks(r.blocks, chart_ctx, [v.rule_id for v in r.verdicts], r.title) \
             if r.status != "error" else []

@@ -239,3 +239,26 @@ def test_every_chart_has_alt_text(brief):
         for c in s["charts"].values():
             assert c["alt"].strip()
     assert NASTY in brief.context["sections"][0]["charts"]["test_line"]["alt"]
+
+
+def test_logo_and_colours_come_from_the_configuration(tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "desk-logo.png"
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(logo)
+    html = build(previous=False, logo=str(logo), desk="Rates Desk", colors={"accent": "#123456"}).files["brief.html"]
+    html = html.decode()
+    m = re.search(r'<img class="logo" src="(data:image/png;base64,[^"]+)" alt="Rates Desk logo">', html)
+    assert m and base64.b64decode(m.group(1).split(",", 1)[1]) == logo.read_bytes()
+    assert "background: #123456" in html and "#0b3d6b" not in html  # the shipped accent is replaced everywhere
+    with pytest.raises(Exception, match="not a theme colour"):
+        build(previous=False, colors={"bogus": "#123456"})
+
+
+def test_chart_without_alt_text_gets_its_title(brief):
+    frame = synthetic_frame()
+    res = every_block_section(frame)
+    res.charts[2] = ChartSpec(id="test_full", kind="timeseries", title="Full width", alt="  ",
+                              data={"lines": {"S&P": frame.get("sp500")}})
+    b = make_brief(frame, brief_config(), formats=("html",), results=[res], built_at=BUILT)
+    assert b.context["sections"][0]["charts"]["test_full"]["alt"] == "Chart: Full width"
