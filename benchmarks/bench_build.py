@@ -21,7 +21,9 @@ are replaced by stand-ins of typical size (three charts, two tables, two verdict
 report says which sections were real.
 
 Peak memory is the largest resident set of any process of the build (the build process or one
-of its chart workers), from ``getrusage(RUSAGE_CHILDREN)``.
+of its chart workers), from ``getrusage(RUSAGE_CHILDREN)``. CPU time (user + system, the build
+and its workers) is printed beside wall time: on a machine shared with other work it is the
+steadier figure. Figures and their reading are in ``benchmarks/bench_build.md``.
 """
 
 from __future__ import annotations
@@ -158,8 +160,9 @@ def run_child(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[flo
     LAST_CPU[0] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark step failed ({' '.join(cmd[:4])} ...):\n{proc.stderr[-3000:]}")
-    # ru_maxrss of RUSAGE_CHILDREN only grows: a smaller child leaves it unchanged
-    return wall, (r1.ru_maxrss if r1.ru_maxrss > r0.ru_maxrss else float("nan")) / 1024.0, proc.stdout, proc.stderr
+    # ru_maxrss of RUSAGE_CHILDREN is the largest resident set of any child so far (it only grows);
+    # the first run timed is the cold build, so this is its peak
+    return wall, r1.ru_maxrss / 1024.0, proc.stdout, proc.stderr
 
 
 def prepare_store(work: Path) -> Path:
