@@ -785,12 +785,14 @@ def publish(
     """``macrobrief publish``: load data, build the edition's brief and publish it."""
     from .cache import Cache
     from .frame import Frame
-    from .pipeline import edition_of, load_data, make_brief, resolve_as_of
+    from .pipeline import edition_of, load_data, make_brief, resolve_as_of, resolve_source
 
     today = today or datetime.now().date()
     if week is not None and as_of is not None:
         raise PublishError("give either --as-of or --week, not both")
     as_of = week_as_of(week, today) if week is not None else resolve_as_of(as_of, today)
+    if source == "auto":
+        source = resolve_source(config, data_dirs, progress)
     if source == "sample" and not allow_sample:
         raise _sample_refusal("published")
     archive = Archive(config.archive.root)

@@ -49,6 +49,7 @@ __all__ = [
     "edition_of",
     "load_data",
     "load_frame",
+    "resolve_source",
     "compute_sections",
     "make_brief",
     "write_brief",
@@ -105,7 +106,7 @@ def load_data(
     if source not in SOURCES:
         raise DataError(f"--source must be one of {', '.join(SOURCES)}; got {source!r}")
     if source == "auto":
-        source = _resolve_auto(config, data_dirs, progress)
+        source = resolve_source(config, data_dirs, progress)
     if source == "sample":
         from .sources import sample
 
@@ -153,7 +154,7 @@ def load_frame(
     store (:func:`load_data`) and a point-in-time read.
     """
     if source == "auto" or source == "sample":
-        resolved = _resolve_auto(config, data_dirs, progress) if source == "auto" else "sample"
+        resolved = resolve_source(config, data_dirs, progress) if source == "auto" else "sample"
         if resolved == "sample":
             from .sources import sample
 
@@ -173,7 +174,7 @@ def load_frame(
     return frame, used
 
 
-def _resolve_auto(config: Config, data_dirs: Sequence[Path], progress: Progress) -> str:
+def resolve_source(config: Config, data_dirs: Sequence[Path], progress: Progress = QUIET) -> str:
     """What ``--source auto`` means here: FRED with a key, CSV with --data-dir, the store when it
     holds data, else the built-in SAMPLE data."""
     if _fred_key(config):

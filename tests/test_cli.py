@@ -99,3 +99,17 @@ def test_errors_never_print_a_traceback_in_a_real_process(tmp_path):
     assert "Traceback" not in p.stderr
     assert p.stderr.strip().splitlines()[-1].startswith("macrobrief: error: the store")
     assert Path(tmp_path / "s.sqlite").exists()  # opened, nothing else written
+
+
+def test_publish_without_data_is_refused_before_any_sample_is_generated(capsys, desk, monkeypatch):
+    import report.sources.sample as sample
+
+    def no_generation(*a, **k):
+        raise AssertionError("SAMPLE data generated for a publish that must be refused")
+
+    monkeypatch.setattr(sample, "generate", no_generation)
+    monkeypatch.setattr(sample, "load", no_generation)
+    code, _, err = run(capsys, "publish", "--config", str(desk), "--as-of", "2025-04-11", "-q")
+    assert code == 5
+    assert "SAMPLE" in err and err.count("\n") == 1
+    assert not (desk.parent / "editions" / "2025-W15").exists()
