@@ -101,9 +101,9 @@ def test_escaped_specials_compile_with_pdflatex(tmp_path):
     if which("pdflatex") is None:
         pytest.skip("pdflatex not installed (scripts/system-deps.sh installs it)")
     body = tex_escape('All: \\ { } $ & # % _ ^ ~ < > | " \u2212 \u2013 \u2014 \u00b1 \u00d7 \u2192 \u203a \u00b7 \u2026 '
-                      '\u00b0 \u20ac \u00a3 \u0394 \u2264 \u2265 \u2018q\u2019 \u201cqq\u201d \u65e5 caf\u00e9')
+                      '\u00b0 \u20ac \u00a3 \u0394 \u2264 \u2265 \u2713 \u2191 \u03c3 \u2018q\u2019 \u201cqq\u201d \u65e5 caf\u00e9')
     doc = ("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage[utf8]{inputenc}\\usepackage{lmodern}"
-           "\\usepackage{textcomp}\\begin{document}" + body + "\\end{document}\n")
+           "\\usepackage{textcomp}\\usepackage{amssymb}\\begin{document}" + body + "\\end{document}\n")
     (tmp_path / "t.tex").write_text(doc, encoding="utf-8")
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
