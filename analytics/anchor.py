@@ -37,6 +37,7 @@ from .portfolio import (
     window_start,
 )
 from .rules import Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
+from .stats import series_input
 
 __all__ = [
     "RULES",
@@ -61,17 +62,10 @@ __all__ = [
 ]
 
 
-def _check(s: pd.Series, name: str) -> pd.Series:
-    if not isinstance(s, pd.Series):
-        raise TypeError(f"{name} must be a pandas Series")
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"{name} must be indexed by date")
-    return s.dropna().sort_index()
-
 
 def weekly(s: pd.Series) -> pd.Series:
     """Last observation of each week ending Friday, dated that Friday (weeks without data dropped)."""
-    s = _check(s, "series")
+    s = series_input(s, "series")
     if s.empty:
         return s
     idx = s.index.normalize()
@@ -467,7 +461,7 @@ def portfolio_study(
         raise ValueError(f"stock_weight must be in (0, 1), got {stock_weight}")
     if not 0 < gold_weight < 1:
         raise ValueError(f"gold_weight must be in (0, 1), got {gold_weight}")
-    eq, y, g = _check(equity, "equity"), _check(yields_10y, "yields_10y"), _check(gold, "gold")
+    eq, y, g = series_input(equity, "equity"), series_input(yields_10y, "yields_10y"), series_input(gold, "gold")
     common = eq.index.intersection(y.index).intersection(g.index)
     first_needed = min(window_start(as_of, w) for w in windows) - pd.Timedelta(days=int(vol_window * 1.6) + 45)
     common = common[(common <= pd.Timestamp(as_of)) & (common >= first_needed)]

@@ -35,6 +35,7 @@ import pandas as pd
 from .crossasset import last_crossing
 from .fiscal import event_change
 from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
+from .stats import monthly_mean, series_input
 
 __all__ = [
     "RULES",
@@ -59,22 +60,6 @@ __all__ = [
 ]
 
 
-def _check(s: pd.Series, name: str) -> pd.Series:
-    if not isinstance(s, pd.Series):
-        raise TypeError(f"{name} must be a pandas Series")
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"{name} must be indexed by date")
-    return s.dropna().sort_index()
-
-
-def monthly_mean(s: pd.Series) -> pd.Series:
-    """Mean of each calendar month, dated the first of the month."""
-    s = _check(s, "series")
-    if s.empty:
-        return s
-    out = s.groupby(s.index.to_period("M")).mean()
-    out.index = out.index.to_timestamp()
-    return out
 
 
 # --- wedges ----------------------------------------------------------------------------------------
@@ -237,7 +222,7 @@ def convenience_states(aaa_monthly: pd.Series, foreign_monthly: pd.Series, *, pa
     idx = pd.DatetimeIndex(dates)
 
     def at(s: pd.Series) -> np.ndarray:
-        s = _check(s, "wedge")
+        s = series_input(s, "wedge")
         if s.empty:
             return np.full(len(idx), np.nan)
         s = s.copy()

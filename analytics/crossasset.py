@@ -31,6 +31,7 @@ import pandas as pd
 
 from .portfolio import par_bond_returns
 from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
+from .stats import series_input
 
 __all__ = [
     "RULES",
@@ -66,13 +67,6 @@ __all__ = [
 # --- shared helpers ------------------------------------------------------------------------------
 
 
-def _check(s: pd.Series, name: str) -> pd.Series:
-    if not isinstance(s, pd.Series):
-        raise TypeError(f"{name} must be a pandas Series")
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"{name} must be indexed by date")
-    return s.dropna().sort_index()
-
 
 def state_series(values: pd.Series, level: Callable[[float], str]) -> pd.Series:
     """Map point-in-time values (NaN = no usable input) to states with a rule's level function.
@@ -93,7 +87,7 @@ def last_crossing(s: pd.Series, level: float = 0.0, *, min_run: int = 1) -> tupl
     when the series is now above ``level``, ``(date, "down")`` when below, or None when it has
     been on the current side (apart from short excursions) over the whole sample.
     """
-    s = _check(s, "series")
+    s = series_input(s, "series")
     if min_run < 1:
         raise ValueError(f"min_run must be >= 1, got {min_run}")
     if s.empty:
@@ -118,7 +112,7 @@ def era_summary(s: pd.Series, eras: Sequence[tuple[str, str | None, str | None]]
     ``eras`` holds ``(label, first, last)`` with ISO dates (None = open end). Eras without data
     are left out.
     """
-    s = _check(s, "series")
+    s = series_input(s, "series")
     out = []
     for label, a, b in eras:
         seg = s.loc[a:b]
@@ -184,8 +178,8 @@ def stock_bond_correlation(
     Treasury returns come from the yields (percent) by :func:`par_bond_returns`. Raises
     ``ValueError`` when fewer than ``window + 1`` common dates exist.
     """
-    eq = _check(equity, "equity")
-    y = _check(yields_10y, "yields_10y")
+    eq = series_input(equity, "equity")
+    y = series_input(yields_10y, "yields_10y")
     common = eq.index.intersection(y.index)
     if len(common) < window + 1:
         raise ValueError(f"stock-bond correlation needs {window + 1} common dates of equity and 10-year yields; "
@@ -331,12 +325,12 @@ def equity_risk_premium(
     All inputs are month-averaged to month-start dates. Raises ``ValueError`` when no month has
     both an earnings yield and a real yield.
     """
-    p = _month_start(_check(price, "price"))
-    e = _month_start(_check(earnings, "earnings"))
+    p = _month_start(series_input(price, "price"))
+    e = _month_start(series_input(earnings, "earnings"))
     ey = (100.0 * e / p.reindex(e.index)).dropna()
-    tips = _month_start(_check(tips_10y, "tips_10y"))
-    nom = _month_start(_check(nominal_10y, "nominal_10y"))
-    c = _month_start(_check(cpi, "cpi"))
+    tips = _month_start(series_input(tips_10y, "tips_10y"))
+    nom = _month_start(series_input(nominal_10y, "nominal_10y"))
+    c = _month_start(series_input(cpi, "cpi"))
     k = int(inflation_years)
     infl = (100.0 * ((c / c.shift(12 * k, freq="MS")) ** (1.0 / k) - 1.0)).dropna()
     proxy = (nom - infl.reindex(nom.index)).dropna()
@@ -418,7 +412,7 @@ def erp_states(erp: pd.Series, *, params: Mapping[str, float], dates: Sequence[p
                max_age_days: int = 200) -> pd.Series:
     """State on each date from the monthly premium series (the month's value counts from month end)."""
     _check_erp_params(params)
-    s = _check(erp, "erp")
+    s = series_input(erp, "erp")
     s.index = s.index + pd.offsets.MonthEnd(0)
     v = asof_values(s, dates, max_age_days=max_age_days)
     return state_series(v, lambda x: _erp_state(x, params))
@@ -503,14 +497,14 @@ def yield_spillovers(
     least ``min_window_obs``, default 80% of the window); the long figures all months since
     ``since``. Inputs are monthly levels in percent (month-start dates; daily data is averaged).
     """
-    u = _month_start(_check(us, "us")).diff().dropna()
+    u = _month_start(series_input(us, "us")).diff().dropna()
     need = int(min_window_obs if min_window_obs is not None else np.ceil(0.8 * window))
     rows, rolls = [], {}
     for code, s in foreign.items():
         if code not in SPILLOVER_GROUPS:
             raise ValueError(f"unknown country {code!r}; allowed: {', '.join(SPILLOVER_GROUPS)}")
         name, group = SPILLOVER_GROUPS[code]
-        f = _month_start(_check(s, f"foreign[{code}]")).diff().dropna()
+        f = _month_start(series_input(s, f"foreign[{code}]")).diff().dropna()
         d = pd.concat({"u": u, "f": f}, axis=1, sort=True).dropna().loc[pd.Timestamp(since):]
         if d.empty:
             rows.append(SpilloverRow(code, name, group, None, None, 0, None, None, 0, None))
@@ -588,13 +582,13 @@ def spillover_states(
     given date the last month ended on or before it is used (no look-ahead).
     """
     _check_spill_params(params)
-    u = _month_start(_check(us, "us")).diff()
+    u = _month_start(series_input(us, "us")).diff()
     need = int(np.ceil(0.8 * window))
     cs, bs = [], []
     for code, s in foreign.items():
         if SPILLOVER_GROUPS.get(code, ("", ""))[1] != "Europe":
             continue
-        f = _month_start(_check(s, code)).diff()
+        f = _month_start(series_input(s, code)).diff()
         d = pd.concat({"u": u, "f": f}, axis=1, sort=True).dropna()
         if d.empty:
             continue
@@ -690,8 +684,8 @@ def dollar_regime(
     sign is flipped here so a deficit is positive); ``term_premium`` in percent (daily).
     Raises ``ValueError`` with fewer than ``short_window + 1`` common dates.
     """
-    d = _check(dollar, "dollar")
-    y = _check(yields_10y, "yields_10y")
+    d = series_input(dollar, "dollar")
+    y = series_input(yields_10y, "yields_10y")
     common = d.index.intersection(y.index)
     if len(common) < short_window + 1:
         raise ValueError(f"dollar regime needs {short_window + 1} common dates of the dollar and the 10-year yield; "
@@ -705,12 +699,12 @@ def dollar_regime(
     base = common[-1 - short_window]
     g = gd = None
     if growth is not None:
-        gs = _check(growth, "growth")
+        gs = series_input(growth, "growth")
         if not gs.empty:
             g, gd = float(gs.iloc[-1]), gs.index[-1].date()
     deficit = dchg = ddate = None
     if deficit_gdp is not None:
-        ds = -_check(deficit_gdp, "deficit_gdp")
+        ds = -series_input(deficit_gdp, "deficit_gdp")
         if not ds.empty:
             deficit, ddate = float(ds.iloc[-1]), ds.index[-1].date()
             if len(ds) >= 2:
@@ -817,8 +811,8 @@ def dollar_states(
     The correlation and net moves are computed on common daily observations and looked up at
     each date; the growth proxy, deficit and term premium likewise (stale inputs count as missing).
     """
-    d = _check(dollar, "dollar")
-    y = _check(yields_10y, "yields_10y")
+    d = series_input(dollar, "dollar")
+    y = series_input(yields_10y, "yields_10y")
     common = d.index.intersection(y.index)
     idx = pd.DatetimeIndex(dates)
     if len(common) < short_window + 1:
@@ -833,7 +827,7 @@ def dollar_states(
     g = (asof_values(growth, idx, max_age_days=growth_max_age_days) if growth is not None
          else pd.Series(np.nan, index=idx))
     if deficit_gdp is not None and not deficit_gdp.dropna().empty:
-        ds = -_check(deficit_gdp, "deficit_gdp")
+        ds = -series_input(deficit_gdp, "deficit_gdp")
         deff = asof_values(ds, idx, max_age_days=deficit_max_age_days)
         dchg = asof_values(ds.diff().dropna(), idx, max_age_days=deficit_max_age_days)
     else:

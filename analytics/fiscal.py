@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import Evidence, Param, RuleSpec, Verdict, make_verdict, no_data_verdict
+from .stats import series_input
 
 __all__ = [
     "RULES",
@@ -61,15 +62,6 @@ __all__ = [
     "fiscal_news_response",
 ]
 
-
-def _check(s: pd.Series | None, name: str) -> pd.Series:
-    if s is None:
-        return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
-    if not isinstance(s, pd.Series):
-        raise TypeError(f"{name} must be a pandas Series")
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"{name} must be indexed by date")
-    return s.dropna().sort_index()
 
 
 def debt_step(d_prev: float, r: float, g: float, pi: float, f: float) -> float:
@@ -158,8 +150,8 @@ def debt_dynamics(
     fiscal-year means of real GDP and the GDP deflator (nominal / real), the primary deficit
     ``f = -deficit_gdp - 100 * interest_FY / GDP_FY``.
     """
-    d, it, y, yr, df = (_check(debt_gdp, "debt_gdp"), _check(interest, "interest"), _check(gdp, "gdp"),
-                        _check(real_gdp, "real_gdp"), _check(deficit_gdp, "deficit_gdp"))
+    d, it, y, yr, df = (series_input(debt_gdp, "debt_gdp"), series_input(interest, "interest"), series_input(gdp, "gdp"),
+                        series_input(real_gdp, "real_gdp"), series_input(deficit_gdp, "deficit_gdp"))
     missing = tuple(n for n, s in (("debt/GDP", d), ("federal interest payments", it), ("nominal GDP", y),
                                    ("real GDP", yr), ("federal deficit", df)) if s.empty)
     d_end = _fy_end(d)
@@ -328,7 +320,7 @@ def path_signals(dyn: DebtDynamics, *, fed_treasuries: pd.Series | None, params:
     years = [fy for fy in dyn.years if fy.g is not None and fy.pi is not None]
     fy = years[-1] if years else None
     prev = next((p for p in dyn.years if fy is not None and p.year == fy.year - 1), None)
-    ft = _check(fed_treasuries, "fed_treasuries")
+    ft = series_input(fed_treasuries, "fed_treasuries")
     qe = qe_date = None
     if not ft.empty:
         a = ft.loc[: ft.index[-1] - pd.Timedelta(days=358)]  # 52 weeks or more earlier (weekly data)
@@ -423,7 +415,7 @@ def event_change(s: pd.Series, event: date, horizon: int, *, kind: str = "diff")
     """
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1, got {horizon}")
-    s = _check(s, "series")
+    s = series_input(s, "series")
     t = pd.Timestamp(event)
     before, after = s.loc[: t - pd.Timedelta(days=1)], s.loc[t:]
     if before.empty or len(after) < horizon:

@@ -45,6 +45,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .stats import series_input
+
 __all__ = [
     "par_bond_price",
     "par_bond_returns",
@@ -58,13 +60,6 @@ __all__ = [
     "window_start",
 ]
 
-
-def _check_series(s: pd.Series, name: str) -> pd.Series:
-    if not isinstance(s, pd.Series):
-        raise TypeError(f"{name} must be a pandas Series")
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"{name} must be indexed by date")
-    return s.dropna().sort_index()
 
 
 def par_bond_price(coupon: np.ndarray | float, yld: np.ndarray | float, years: np.ndarray | float) -> np.ndarray:
@@ -96,7 +91,7 @@ def par_bond_returns(yields: pd.Series, *, maturity: float = 10.0) -> pd.Series:
     The return on each date is from the previous observation to that date (see the module
     docstring for the formula); the first date has no return and is dropped.
     """
-    y = _check_series(yields, "yields")
+    y = series_input(yields, "yields")
     if maturity <= 0:
         raise ValueError(f"maturity must be positive, got {maturity}")
     if len(y) < 2:
@@ -115,7 +110,7 @@ def accrual_returns(rate_pct: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
     Each period earns the last rate known at its start times the calendar days / 360 (money
     market convention); the first date of ``index`` has no return and is dropped.
     """
-    r = _check_series(rate_pct, "rate_pct")
+    r = series_input(rate_pct, "rate_pct")
     idx = pd.DatetimeIndex(index).sort_values()
     if len(idx) < 2:
         return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
@@ -127,7 +122,7 @@ def accrual_returns(rate_pct: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
 
 def price_returns(prices: pd.Series) -> pd.Series:
     """Simple returns ``P_t / P_{t-1} - 1`` of a price or index level series."""
-    p = _check_series(prices, "prices")
+    p = series_input(prices, "prices")
     if (p <= 0).any():
         raise ValueError("prices must be positive")
     return p.pct_change().iloc[1:]
@@ -247,7 +242,7 @@ def perf_stats(
 
     ``risk_free`` is a per-period return (decimal) aligned by date, or a constant.
     """
-    r = _check_series(returns, "returns")
+    r = series_input(returns, "returns")
     if len(r) < 2:
         raise ValueError(f"returns need at least 2 observations, got {len(r)}")
     if isinstance(risk_free, pd.Series):

@@ -12,7 +12,24 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-__all__ = ["KeyNumber", "key_number", "percentile_rank", "value_on_or_before"]
+__all__ = ["KeyNumber", "key_number", "monthly_mean", "percentile_rank", "series_input", "value_on_or_before"]
+
+
+def series_input(s: pd.Series | None, name: str | None = None) -> pd.Series:
+    """Coerce a series argument: float values on sorted dates, missing values dropped.
+
+    ``None`` or an empty series gives an empty float series (callers treat it as missing
+    data). Anything else must be a Series on a ``DatetimeIndex``; ``TypeError`` names the
+    argument otherwise.
+    """
+    if s is None or (isinstance(s, pd.Series) and len(s) == 0):
+        return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype=float)
+    label = name or (f"series {s.name!r}" if isinstance(s, pd.Series) else "series")
+    if not isinstance(s, pd.Series):
+        raise TypeError(f"{label} must be a pandas Series")
+    if not isinstance(s.index, pd.DatetimeIndex):
+        raise TypeError(f"{label} must be indexed by date")
+    return s.dropna().sort_index().astype(float)
 
 
 def value_on_or_before(s: pd.Series, when: pd.Timestamp) -> tuple[pd.Timestamp, float] | None:
@@ -77,3 +94,16 @@ def key_number(s: pd.Series, *, as_of: date, units: str) -> KeyNumber | None:
     window = s.loc[t - pd.Timedelta(weeks=52): t]
     pct = percentile_rank(window, level) if len(window) >= 10 else None
     return KeyNumber(t.date(), level, change(7), change(28), "bp" if bp else "pct", pct, int(len(window)))
+
+
+def monthly_mean(s: pd.Series) -> pd.Series:
+    """Monthly average dated on the first of the month (a monthly series is left as it is)."""
+    s = series_input(s)
+    if s.empty:
+        return s
+    months = s.index.to_numpy().astype("datetime64[M]")
+    uniq, inv = np.unique(months, return_inverse=True)
+    if len(uniq) == len(s) and bool((s.index.day == 1).all()):
+        return s
+    mean = np.bincount(inv, weights=s.to_numpy()) / np.bincount(inv)
+    return pd.Series(mean, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")), name=s.name)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import NO_DATA, Evidence, Param, RuleSpec, Verdict, asof_values, make_verdict, no_data_verdict
+from .stats import series_input
 
 __all__ = [
     "RULES",
@@ -65,16 +66,9 @@ __all__ = [
 ]
 
 
-def _clean(s: pd.Series | None) -> pd.Series:
-    if s is None or len(s) == 0:
-        return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"series {s.name!r} must be indexed by date")
-    return s.dropna().sort_index().astype(float)
-
 
 def _upto(s: pd.Series, as_of: date) -> pd.Series:
-    return _clean(s).loc[: pd.Timestamp(as_of)]
+    return series_input(s).loc[: pd.Timestamp(as_of)]
 
 
 def _states(levels: np.ndarray, scale: Sequence[str], index: pd.DatetimeIndex) -> pd.Series:
@@ -89,7 +83,7 @@ def _states(levels: np.ndarray, scale: Sequence[str], index: pd.DatetimeIndex) -
 
 def vix_ratio(vix: pd.Series, vix3m: pd.Series) -> pd.Series:
     """:math:`VIX / VIX3M` on the dates both are observed."""
-    both = pd.concat([_clean(vix), _clean(vix3m)], axis=1, join="inner")
+    both = pd.concat([series_input(vix), series_input(vix3m)], axis=1, join="inner")
     return (both.iloc[:, 0] / both.iloc[:, 1]).rename("vix_ratio")
 
 
@@ -123,7 +117,7 @@ def vix_term(vix: pd.Series, vix3m: pd.Series, *, as_of: date, windows: Mapping[
         w = r.loc[t - pd.DateOffset(years=years) + pd.Timedelta(days=1): t]
         share[label] = float((w < 1.0).mean())
         span[label] = (w.index[0].date(), int(len(w)))
-    both = pd.concat([_clean(vix), _clean(vix3m)], axis=1, join="inner").loc[t]
+    both = pd.concat([series_input(vix), series_input(vix3m)], axis=1, join="inner").loc[t]
     return VixTerm(t.date(), float(both.iloc[0]), float(both.iloc[1]), float(r.iloc[-1]), share, span,
                    dict(windows))
 
@@ -294,7 +288,7 @@ def roll_yield(f1: pd.Series, f2: pd.Series, d1: pd.Series, d2: pd.Series) -> pd
 
     Dates where the two expiries coincide or a value is missing are dropped.
     """
-    df = pd.concat([_clean(f1), _clean(f2), _clean(d1), _clean(d2)], axis=1, join="inner")
+    df = pd.concat([series_input(f1), series_input(f2), series_input(d1), series_input(d2)], axis=1, join="inner")
     df.columns = ["f1", "f2", "d1", "d2"]
     gap = df["d2"] - df["d1"]
     df = df[(gap > 0) & (df["f1"] > 0) & (df["f2"] > 0)]
@@ -329,7 +323,7 @@ def roll_reading(name: str, f1: pd.Series, f2: pd.Series, d1: pd.Series, d2: pd.
         return None
     t = ry.index[-1]
     year = ry.loc[t - pd.DateOffset(years=1) + pd.Timedelta(days=1): t]
-    vals = {k: float(_clean(s).loc[t]) for k, s in (("f1", f1), ("f2", f2), ("d1", d1), ("d2", d2))}
+    vals = {k: float(series_input(s).loc[t]) for k, s in (("f1", f1), ("f2", f2), ("d1", d1), ("d2", d2))}
     return RollReading(name, t.date(), vals["f1"], vals["f2"], vals["d1"], vals["d2"], float(ry.iloc[-1]),
                        float(year.mean()), float((year < 0).mean()))
 
@@ -548,7 +542,7 @@ def credit_states(spread: pd.Series, *, params: Mapping[str, float], dates: Sequ
     4-week change, from observations up to that date."""
     _check_credit(params)
     idx = pd.DatetimeIndex(dates)
-    s = _clean(spread)
+    s = series_input(spread)
     if s.empty:
         return pd.Series(NO_DATA, index=idx, dtype=object)
     days = int(round(365.25 * int(params["percentile_years"])))

@@ -41,6 +41,7 @@ from .rules import (
     make_verdict,
     no_data_verdict,
 )
+from .stats import monthly_mean, series_input
 
 __all__ = [
     "RULES",
@@ -86,13 +87,6 @@ QUARTERLY_MAX_AGE = 200
 # --- small series helpers ---------------------------------------------------------------------
 
 
-def _clean(s: pd.Series | None) -> pd.Series:
-    if s is None or len(s) == 0:
-        return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
-    if not isinstance(s.index, pd.DatetimeIndex):
-        raise TypeError(f"series {s.name!r} must be indexed by date")
-    return s.dropna().sort_index().astype(float)
-
 
 def yoy_growth(s: pd.Series, *, years: int = 1) -> pd.Series:
     """Growth over ``years`` in percent at each observation: ``100 (x_t / x_{t-years} - 1)``.
@@ -100,7 +94,7 @@ def yoy_growth(s: pd.Series, *, years: int = 1) -> pd.Series:
     ``x_{t-years}`` is the last observation on or before the same date ``years`` earlier, and
     must lie within 16 days of it (otherwise NaN: a missing month is not bridged).
     """
-    s = _clean(s)
+    s = series_input(s)
     if s.empty:
         return s
     back = s.index - pd.DateOffset(years=years)
@@ -110,7 +104,7 @@ def yoy_growth(s: pd.Series, *, years: int = 1) -> pd.Series:
 
 def change_over(s: pd.Series, *, months: int) -> pd.Series:
     """Change of a level over ``months`` at each observation (same units, e.g. pp for rates)."""
-    s = _clean(s)
+    s = series_input(s)
     if s.empty:
         return s
     back = s.index - pd.DateOffset(months=months)
@@ -119,14 +113,14 @@ def change_over(s: pd.Series, *, months: int) -> pd.Series:
 
 
 def _last(s: pd.Series, as_of: date, max_age_days: int) -> tuple[date, float] | None:
-    s = _clean(s).loc[: pd.Timestamp(as_of)]
+    s = series_input(s).loc[: pd.Timestamp(as_of)]
     if s.empty or (pd.Timestamp(as_of) - s.index[-1]).days > max_age_days:
         return None
     return s.index[-1].date(), float(s.iloc[-1])
 
 
 def _last_any(s: pd.Series, as_of: date) -> tuple[date, float] | None:
-    s = _clean(s).loc[: pd.Timestamp(as_of)]
+    s = series_input(s).loc[: pd.Timestamp(as_of)]
     return None if s.empty else (s.index[-1].date(), float(s.iloc[-1]))
 
 
@@ -184,7 +178,7 @@ def evaluate_easing_credit(
     rule = EASING_CREDIT_RULE
     growth = {}
     for label, s in (("business-loan growth", business_loans), ("bank-credit growth", bank_credit)):
-        g = _last(yoy_growth(s) if s is not None else _clean(None), as_of, MONTHLY_MAX_AGE)
+        g = _last(yoy_growth(s) if s is not None else series_input(None), as_of, MONTHLY_MAX_AGE)
         if g is not None:
             growth[label] = g
     if not growth:
@@ -222,7 +216,7 @@ def easing_credit_states(
     """The rule's state at each date (weaker of the two growth rates current on that date)."""
     idx = pd.DatetimeIndex(dates)
     rates = [asof_values(yoy_growth(s), idx, max_age_days=MONTHLY_MAX_AGE).to_numpy()
-             for s in (business_loans, bank_credit) if s is not None and not _clean(s).empty]
+             for s in (business_loans, bank_credit) if s is not None and not series_input(s).empty]
     if not rates:
         return pd.Series(NO_DATA, index=idx, dtype=object)
     g = np.fmin.reduce(rates) if len(rates) > 1 else rates[0]
@@ -253,9 +247,9 @@ DEBT_BURDEN_RULE = RuleSpec(
 
 
 def _interest_ratio(interest: pd.Series, gdp: pd.Series) -> pd.Series:
-    i, g = _clean(interest), _clean(gdp)
+    i, g = series_input(interest), series_input(gdp)
     if i.empty or g.empty:
-        return _clean(None)
+        return series_input(None)
     both = i.index.intersection(g.index)
     return (100.0 * i.loc[both] / g.loc[both]).dropna()
 
@@ -315,7 +309,7 @@ def debt_burden_states(
     avail = np.zeros(len(idx))
     for s, key in ((debt_gdp, "debt_gdp_high"), (_interest_ratio(interest, gdp), "interest_gdp_high"),
                    (household_dsr, "household_dsr_high")):
-        v = asof_values(_clean(s), idx, max_age_days=QUARTERLY_MAX_AGE + 120).to_numpy()
+        v = asof_values(series_input(s), idx, max_age_days=QUARTERLY_MAX_AGE + 120).to_numpy()
         avail += ~np.isnan(v)
         highs += np.nan_to_num(v, nan=-np.inf) >= params[key]
     return pd.Series(_levels_to_states(_debt_level(highs, avail)), index=idx, dtype=object)
@@ -389,7 +383,7 @@ def long_end_states(
     long_yield: pd.Series, nominal_gdp: pd.Series, *, params: Mapping[str, float], dates: Sequence
 ) -> pd.Series:
     idx = pd.DatetimeIndex(dates)
-    y = asof_values(_clean(long_yield), idx, max_age_days=10).to_numpy()
+    y = asof_values(series_input(long_yield), idx, max_age_days=10).to_numpy()
     g = asof_values(_avg_growth(nominal_gdp, int(params["growth_quarters"])), idx,
                     max_age_days=QUARTERLY_MAX_AGE).to_numpy()
     return pd.Series(_levels_to_states(_long_end_level(y - g, params)), index=idx, dtype=object)
@@ -594,18 +588,6 @@ def _points(v: np.ndarray, line: float, band: float) -> np.ndarray:
     p = np.where(v <= line, 1.0, np.where(v <= line + band, 0.5, 0.0))
     return np.where(np.isnan(v), np.nan, p)
 
-
-def monthly_mean(s: pd.Series) -> pd.Series:
-    """Monthly average dated on the first of the month (a monthly series is left as it is)."""
-    s = _clean(s)
-    if s.empty:
-        return s
-    months = s.index.to_numpy().astype("datetime64[M]")
-    uniq, inv = np.unique(months, return_inverse=True)
-    if len(uniq) == len(s) and bool((s.index.day == 1).all()):
-        return s
-    mean = np.bincount(inv, weights=s.to_numpy()) / np.bincount(inv)
-    return pd.Series(mean, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")), name=s.name)
 
 
 def japanification_history(data: CountryData, *, params: Mapping[str, float], dates: Sequence) -> pd.DataFrame:

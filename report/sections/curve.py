@@ -62,7 +62,7 @@ def japan_equity(inp: SectionInput) -> tuple[pd.Series, str, str]:
 
 def monthly_average(s: pd.Series) -> pd.Series:
     """Monthly means dated on the first of the month (the Shiller convention)."""
-    from analytics.transmission import monthly_mean
+    from analytics.stats import monthly_mean
 
     return monthly_mean(s)
 
