@@ -8,6 +8,7 @@ failing section never stops the brief: it renders as an error notice.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import json
 import multiprocessing
@@ -16,13 +17,15 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -51,6 +54,7 @@ __all__ = [
     "load_frame",
     "resolve_source",
     "compute_sections",
+    "compute_and_draw",
     "make_brief",
     "write_brief",
     "build",
@@ -190,10 +194,25 @@ def resolve_source(config: Config, data_dirs: Sequence[Path], progress: Progress
     return "sample"
 
 
+def _build_section(section: Any, frame: Frame, config: Config, cache: Cache | None) -> SectionResult:
+    """One section's result; an exception other than a :class:`MacrobriefError` becomes an error
+    result (one failing section never stops the brief)."""
+    inp = SectionInput(frame, config, section_id=section.id, cache=cache)
+    try:
+        return section.build(inp)
+    except MacrobriefError:
+        raise
+    except Exception as exc:  # one failing section never stops the brief
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        res = section.result(status="error", error=f"{detail}. The rest of the brief is unaffected.")
+        res.gaps = inp.gaps(section.series_keys())
+        return res
+
+
 def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None,
                      progress: Progress = QUIET,
                      on_result: Callable[[SectionResult], None] | None = None) -> list[SectionResult]:
-    """Run every enabled section; a section that raises becomes an error result.
+    """Run every enabled section in this process; a section that raises becomes an error result.
 
     ``on_result`` sees each result as soon as it is ready (the chart drawer starts on it while
     the next section computes).
@@ -204,16 +223,8 @@ def compute_sections(frame: Frame, config: Config, *, cache: Cache | None = None
         section = sections.get(sid)
         if section is None:
             continue
-        inp = SectionInput(frame, config, section_id=sid, cache=cache)
-        try:
-            with progress.step(f"Section {section.number}: {section.title}"):
-                res = section.build(inp)
-        except MacrobriefError:
-            raise
-        except Exception as exc:  # one failing section never stops the brief
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            res = section.result(status="error", error=f"{detail}. The rest of the brief is unaffected.")
-            res.gaps = inp.gaps(section.series_keys())
+        with progress.step(f"Section {section.number}: {section.title}"):
+            res = _build_section(section, frame, config, cache)
         results.append(res)
         if on_result is not None:
             on_result(res)
@@ -407,6 +418,96 @@ def _preload_pdf_engine() -> None:
         pass
 
 
+#: what forked section workers inherit (set just before the pool forks, cleared after)
+_FORK_STATE: dict[str, Any] = {}
+
+
+def _mappingproxy(d: dict[str, Any]) -> MappingProxyType:
+    return MappingProxyType(d)
+
+
+def _reduce_mappingproxy(m: MappingProxyType) -> tuple[Any, tuple[dict[str, Any]]]:
+    return _mappingproxy, (dict(m),)
+
+
+def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[str, ...], float]:
+    """Worker side of :func:`compute_and_draw`: one section, then its charts, in a forked process.
+
+    Returns the result, the PNGs of its charts, the series it read (for provenance) and the time
+    it took. Verdict thresholds are read-only mappings: taught to pickle here, in the worker.
+    """
+    copyreg.pickle(MappingProxyType, _reduce_mappingproxy)
+    frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
+    t0 = time.perf_counter()
+    res = _build_section(registry()[sid], frame, config, cache)
+    drawer = ChartDrawer(frame, config, cache=cache, workers=1)
+    try:
+        drawer.add(res.charts)
+        pngs = drawer.finish()
+    finally:
+        drawer.close()
+    return res, pngs, frame.used, time.perf_counter() - t0
+
+
+def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None, progress: Progress = QUIET,
+                     workers: int | None = None, while_waiting: Callable[[], Any] | None = None
+                     ) -> tuple[list[SectionResult], dict[str, bytes]]:
+    """Every enabled section's result and the PNGs of their charts.
+
+    With several cores the sections are shared among forked worker processes, each computing a
+    section and then drawing its charts; results come back in brief order, and the series each
+    worker read are marked used in ``frame`` (provenance). A section whose result cannot be sent
+    back is computed again here. With one core everything runs here, charts drawn by a
+    :class:`ChartDrawer` while the next section computes.
+    """
+    workers = chart_workers() if workers is None else workers
+    sections = registry()
+    ids = [sid for sid in config.brief.sections if sid in sections]
+    if workers <= 1 or len(ids) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        drawer = ChartDrawer(frame, config, cache=cache, progress=progress, workers=workers)
+        try:
+            results = compute_sections(frame, config, cache=cache, progress=progress,
+                                       on_result=lambda r: drawer.add(r.charts))
+            with progress.step("Drawing charts"):
+                charts = drawer.finish(while_waiting=while_waiting)
+        finally:
+            drawer.close()
+        return results, charts
+    results: list[SectionResult] = []
+    charts: dict[str, bytes] = {}
+    seen: set[str] = set()
+    _FORK_STATE.update(frame=frame, config=config, cache=cache)
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(ids)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_section_worker, sid) for sid in ids]
+            if while_waiting is not None:
+                while_waiting()
+            for sid, future in zip(ids, futures):
+                section = sections[sid]
+                try:
+                    res, pngs, used, secs = future.result()
+                except MacrobriefError:
+                    raise
+                except Exception:  # result not picklable, or the worker died: do it here
+                    t0 = time.perf_counter()
+                    res = _build_section(section, frame, config, cache)
+                    pngs = draw_charts([res], frame, config, cache=cache, workers=1)
+                    used, secs = (), time.perf_counter() - t0
+                for k in used:
+                    frame.get(k)  # provenance: the series the worker read
+                for spec in res.charts:
+                    if spec.id in seen:
+                        raise RenderError(f"chart id {spec.id!r} is declared twice")
+                    seen.add(spec.id)
+                charts.update(pngs)
+                results.append(res)
+                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s (with its charts)")
+    finally:
+        _FORK_STATE.clear()
+    return results, charts
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
@@ -430,19 +531,19 @@ def make_brief(
     built_at = built_at or datetime.now(timezone.utc).replace(microsecond=0)
     theme = load_theme(config.brief.colors)
     edition = edition_of(frame.as_of)
-    drawer = ChartDrawer(frame, config, cache=cache, progress=progress)
-    try:
-        if results is None:
-            results = compute_sections(frame, config, cache=cache, progress=progress,
-                                       on_result=lambda r: drawer.add(r.charts))
-        else:
-            results = list(results)
+    warm_up = _preload_pdf_engine if "pdf" in formats else None
+    if results is None:
+        results, charts = compute_and_draw(frame, config, cache=cache, progress=progress, while_waiting=warm_up)
+    else:
+        results = list(results)
+        drawer = ChartDrawer(frame, config, cache=cache, progress=progress)
+        try:
             for r in results:
                 drawer.add(r.charts)
-        with progress.step("Drawing charts"):
-            charts = drawer.finish(while_waiting=_preload_pdf_engine if "pdf" in formats else None)
-    finally:
-        drawer.close()
+            with progress.step("Drawing charts"):
+                charts = drawer.finish(while_waiting=warm_up)
+        finally:
+            drawer.close()
     verdicts = [v for r in results for v in r.verdicts]
     chart_ctx = {}
     for cid, png in charts.items():

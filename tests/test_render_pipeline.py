@@ -1,0 +1,67 @@
+"""Sections and charts computed in forked workers give exactly what one process gives: the same
+results in brief order, the same chart bytes, the same series marked used (provenance), also
+when a result cannot be sent back from a worker."""
+
+from __future__ import annotations
+
+import pytest
+from _brief_fixtures import brief_config, synthetic_frame
+
+from analytics.rules import Evidence, RuleSpec, make_verdict
+from report import pipeline
+from report.errors import RenderError
+from report.sections.base import ChartSpec, Section, chart, verdict_cards
+
+
+class FakeSection(Section):
+    """A small section reading two series, with one verdict and one chart."""
+
+    def __init__(self, sid: str, number: int, keys: tuple[str, str], *, unpicklable: bool = False,
+                 chart_id: str | None = None) -> None:
+        self.id, self.number, self.title = sid, number, f"Fake {sid}"
+        self.keys, self.unpicklable, self.chart_id = keys, unpicklable, chart_id or f"{sid}_line"
+        self.rule = RuleSpec(f"{sid}_rule", sid, f"Rule of {sid}", ("low", "high"))
+
+    def build(self, inp):
+        res = self.result()
+        a, b = (inp.series(k) for k in self.keys)
+        state = "high" if a.iloc[-1] > b.iloc[-1] else "low"
+        res.verdicts.append(make_verdict(self.rule, state, f"{self.keys[0]} vs {self.keys[1]}",
+                                         [Evidence("gap", float(a.iloc[-1] - b.iloc[-1]), "pp")], {}, inp.as_of))
+        res.charts.append(ChartSpec(id=self.chart_id, kind="timeseries", title="t", alt="a",
+                                    data={"lines": {self.keys[0]: a, self.keys[1]: b}}, series_keys=self.keys))
+        res.blocks = [verdict_cards(), chart(self.chart_id)]
+        if self.unpicklable:
+            res.analysis["formula"] = lambda x: x  # cannot cross a process boundary
+        return res
+
+
+def fake_registry(monkeypatch, **kw):
+    sections = {"curve": FakeSection("curve", 2, ("ust_10y", "ust_2y"), **kw),
+                "liquidity": FakeSection("liquidity", 8, ("ust_30y", "ust_10y"))}
+    monkeypatch.setattr(pipeline, "registry", lambda: sections)
+
+
+def run(workers: int):
+    frame = synthetic_frame()
+    results, charts = pipeline.compute_and_draw(frame, brief_config(), workers=workers)
+    return ([(r.id, [(v.rule_id, v.state) for v in r.verdicts]) for r in results], charts, frame.used)
+
+
+@pytest.mark.parametrize("unpicklable", [False, True])
+def test_workers_match_one_process(monkeypatch, unpicklable):
+    fake_registry(monkeypatch, unpicklable=unpicklable)
+    serial, parallel = run(1), run(2)
+    assert parallel[0] == serial[0] and [r[0] for r in serial[0]] == ["curve", "liquidity"]
+    assert set(parallel[1]) == {"curve_line", "liquidity_line"}
+    assert parallel[1] == serial[1]  # identical PNG bytes
+    # the recession flags are read for chart shading: they are part of the provenance too
+    assert parallel[2] == serial[2] == ("ust_2y", "ust_10y", "ust_30y", "recession")
+
+
+def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
+    sections = {"curve": FakeSection("curve", 2, ("ust_10y", "ust_2y"), chart_id="same"),
+                "liquidity": FakeSection("liquidity", 8, ("ust_30y", "ust_10y"), chart_id="same")}
+    monkeypatch.setattr(pipeline, "registry", lambda: sections)
+    with pytest.raises(RenderError, match="chart id 'same' is declared twice"):
+        pipeline.compute_and_draw(synthetic_frame(), brief_config(), workers=2)
