@@ -459,7 +459,58 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
     worker read are marked used in ``frame`` (provenance). A section whose result cannot be sent
     back is computed again here. With one core everything runs here, charts drawn by a
     :class:`ChartDrawer` while the next section computes.
+
+    With a cache, the whole outcome is also kept under a key covering all the data and the
+    configuration, so a rebuild with unchanged inputs neither computes nor forks.
     """
+    memo = _memo_key(frame, config) if cache is not None else None
+    if memo is not None:
+        hit = _memo_load(cache, memo, frame)
+        if hit is not None:
+            return hit
+    results, charts = _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
+                                        while_waiting=while_waiting)
+    if memo is not None:
+        _memo_store(cache, memo, frame, results, charts)
+    return results, charts
+
+
+def _memo_key(frame: Frame, config: Config) -> str:
+    """What the sections and their charts depend on: every series' data and the as-of date (the
+    frame's fingerprint), the SAMPLE flag, and the configuration (sections on, their options,
+    rule thresholds, chart resolution and colours). The cache adds the code version."""
+    cfg = (repr(config.brief), sorted((k, sorted(v.items())) for k, v in config.sections.items()),
+           sorted((k, sorted(v.items())) for k, v in config.rules.items()), config.output.chart_dpi,
+           sorted(config.brief.colors.items()), [(e.name, e.date) for e in config.events])
+    return hashlib.sha256((frame.fingerprint(frame.keys) + repr((frame.is_sample, cfg))).encode()).hexdigest()
+
+
+def _memo_load(cache: Cache, memo: str, frame: Frame) -> tuple[list[SectionResult], dict[str, bytes]] | None:
+    data = cache.get_bytes("brief.sections", memo)
+    if data is None:
+        return None
+    try:
+        results, charts, used = pickle.loads(data)
+    except Exception:  # unreadable entry: compute again
+        return None
+    for k in used:
+        frame.get(k)  # the provenance of the build that stored it
+    return results, charts
+
+
+def _memo_store(cache: Cache, memo: str, frame: Frame, results: list[SectionResult], charts: dict[str, bytes]) -> None:
+    from .cache import dumps
+
+    try:
+        data = dumps((results, charts, frame.used))
+    except Exception:  # a result that cannot be pickled: no whole-brief memo, the pieces stay cached
+        return
+    cache.put_bytes("brief.sections", memo, None, data)
+
+
+def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, progress: Progress,
+                      workers: int | None, while_waiting: Callable[[], Any] | None
+                      ) -> tuple[list[SectionResult], dict[str, bytes]]:
     workers = chart_workers() if workers is None else workers
     sections = registry()
     ids = [sid for sid in config.brief.sections if sid in sections]

@@ -65,3 +65,28 @@ def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
     monkeypatch.setattr(pipeline, "registry", lambda: sections)
     with pytest.raises(RenderError, match="chart id 'same' is declared twice"):
         pipeline.compute_and_draw(synthetic_frame(), brief_config(), workers=2)
+
+
+def test_unchanged_inputs_reuse_the_whole_outcome(monkeypatch, tmp_path):
+    """With a cache, a second build with the same data and configuration computes nothing and
+    has the same results, charts and provenance; a changed threshold or series misses."""
+    from report.cache import Cache
+
+    fake_registry(monkeypatch)
+    calls = []
+    original = FakeSection.build
+    monkeypatch.setattr(FakeSection, "build", lambda self, inp: calls.append(self.id) or original(self, inp))
+    cache = Cache(tmp_path / "cache")
+
+    def build(frame, config):
+        results, charts = pipeline.compute_and_draw(frame, config, cache=cache, workers=1)
+        return [(v.rule_id, v.state) for r in results for v in r.verdicts], charts, frame.used
+
+    first = build(synthetic_frame(), brief_config())
+    assert calls == ["curve", "liquidity"]
+    second = build(synthetic_frame(), brief_config())
+    assert calls == ["curve", "liquidity"] and second == first  # nothing recomputed, same outcome
+    build(synthetic_frame(), brief_config(title="Another title"))
+    assert calls[-2:] == ["curve", "liquidity"]  # configuration is part of the key
+    build(synthetic_frame(seed=8), brief_config())
+    assert len(calls) == 6  # so is the data
