@@ -69,7 +69,7 @@ def test_every_block_kind_is_rendered(html):
 
 
 def test_verdicts_carry_text_labels_not_colour_alone(html):
-    board = html.split('<table class="board">', 1)[1].split("</table>", 1)[0]
+    board = re.split(r'<table class="board[^"]*">', html, maxsplit=1)[1].split("</table>", 1)[0]
     assert '<span class="badge tone-severe">stressed</span>' in board
     assert '<span class="badge tone-benign">fine · stale</span>' in board
     assert '<span class="badge tone-nodata">no data</span>' in board
@@ -262,3 +262,21 @@ def test_chart_without_alt_text_gets_its_title(brief):
                               data={"lines": {"S&P": frame.get("sp500")}})
     b = make_brief(frame, brief_config(), formats=("html",), results=[res], built_at=BUILT)
     assert b.context["sections"][0]["charts"]["test_full"]["alt"] == "Chart: Full width"
+
+
+def test_long_tables_go_out_in_chunks_with_every_row(brief):
+    """A 45-row table is three tables of at most 20 rows (WeasyPrint re-lays a page-spanning table
+    on every page); the caption comes once, later chunks repeat the headings in print only."""
+    from report.sections.base import cell, table
+
+    frame = synthetic_frame()
+    res = every_block_section(frame)
+    res.blocks = [table(["Row", "Value"], [[f"row {i:02d}", cell(float(i), "num")] for i in range(45)],
+                        caption="Long table")]
+    html = make_brief(frame, brief_config(), formats=("html",), results=[res], built_at=BUILT
+                      ).files["brief.html"].decode()
+    body = html.split('id="section-testsec"', 1)[1].split("</section>", 1)[0]
+    assert body.count("<table ") == 3 and body.count("<caption>Long table</caption>") == 1
+    assert body.count('<thead class="again">') == 2
+    assert re.findall(r'<th scope="row">row (\d\d)</th>', body) == [f"{i:02d}" for i in range(45)]
+    assert "@media screen { thead.again { display: none; } }" in html
