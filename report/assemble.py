@@ -237,6 +237,30 @@ def _track_record_context(t: TrackRecord, title: str) -> dict[str, Any]:
             "weeks": t.weeks, "rows": rows}
 
 
+def track_summary_row(t: TrackRecord, title: str, section_number: int) -> dict[str, Any]:
+    """One line of the appendix's track-record table: the outcome after weeks in the benign
+    state, after weeks in the most severe state the rule reached, and after all weeks."""
+    fmt = {"pct": "spct", "percent": "spct", "bp": "bp", "index": "num", "pp": "pp"}.get(t.outcome_unit, "num")
+    benign = t.by_state[0] if t.by_state else None
+    severe = t.by_state[-1] if len(t.by_state) > 1 else None
+    return {
+        "rule_id": t.rule_id, "title": title, "section_number": section_number, "outcome": t.outcome,
+        "start": t.start, "end": t.end, "weeks": t.weeks,
+        "benign_state": benign.state if benign else None,
+        "benign_mean": cell(benign.outcome_mean if benign else None, fmt),
+        "severe_state": severe.state if severe else None,
+        "severe_weeks": severe.weeks if severe else 0,
+        "severe_mean": cell(severe.outcome_mean if severe else None, fmt),
+        "all_mean": cell(t.baseline.outcome_mean, fmt),
+    }
+
+
+def track_records_document(results: Sequence[SectionResult], *, edition: str, as_of: date) -> dict[str, Any]:
+    """``track_records.json``: every rule's weekly track record by state (the appendix shows a digest)."""
+    return {"edition": edition, "as_of": as_of.isoformat(),
+            "track_records": [t.to_dict() for r in results for t in r.track_records]}
+
+
 def build_context(
     *,
     frame: Frame,
@@ -255,6 +279,7 @@ def build_context(
     all_verdicts: list[tuple[int, Verdict]] = []
     methods: list[dict[str, Any]] = []
     track_records = []
+    track_summary = []
     for r in results:
         vctx = [verdict_context(v, theme, r.number) for v in r.verdicts]
         for d, v in zip(vctx, r.verdicts):
@@ -277,6 +302,7 @@ def build_context(
             methods.append({"section": f"{r.number}. {r.title}", "notes": list(r.methods)})
         titles = {v.rule_id: v.title for v in r.verdicts}
         track_records += [_track_record_context(t, titles.get(t.rule_id, t.rule_id)) for t in r.track_records]
+        track_summary += [track_summary_row(t, titles.get(t.rule_id, t.rule_id), r.number) for t in r.track_records]
     board = []
     for num, v in sorted(all_verdicts, key=lambda nv: nv[0]):
         d = verdict_context(v, theme, num)
@@ -308,6 +334,7 @@ def build_context(
             "methods": methods,
             "provenance": provenance(frame, used),
             "track_records": track_records,
+            "track_summary": track_summary,
             "disclaimer": config.brief.disclaimer,
         },
     }

@@ -32,7 +32,7 @@ import pandas as pd
 
 from analytics.rules import Verdict
 
-from .assemble import build_context, verdicts_document
+from .assemble import build_context, track_records_document, verdicts_document
 from .cache import Cache
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
@@ -624,6 +624,8 @@ def make_brief(
     doc = verdicts_document(verdicts, edition=edition, as_of=frame.as_of, sample=frame.is_sample,
                             key_rows=context["cover"]["key_numbers"])
     files["verdicts.json"] = json.dumps(doc, indent=2, default=str).encode("utf-8")
+    tracks = track_records_document(results, edition=edition, as_of=frame.as_of)
+    files["track_records.json"] = json.dumps(tracks, indent=2, default=str).encode("utf-8")
     for cid, png in charts.items():
         files[f"charts/{cid}.png"] = png
     return Brief(edition=edition, as_of=frame.as_of, frame=frame, results=results, verdicts=verdicts,

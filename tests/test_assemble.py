@@ -201,3 +201,28 @@ def test_provenance_is_the_same_when_analytics_come_from_the_cache(tmp_path):
     assert cache.misses == 1 and cache.hits == 1
     assert used[0] == used[1]
     assert set(used[0][1]) == {"ust_30y", "vix"}
+
+
+def test_track_record_digest_row_by_hand():
+    import numpy as np
+    import pandas as pd
+
+    from analytics.rules import Param, RuleSpec, track_record
+    from report.assemble import track_records_document, track_summary_row
+    from report.sections.base import SectionResult
+
+    rule = RuleSpec(id="demo", section="curve", title="Demo", scale=("calm", "watch", "alarm"),
+                    params=(Param("x"),))
+    idx = pd.date_range("2020-01-03", periods=6, freq="W-FRI")
+    states = pd.Series(["calm", "calm", "watch", "alarm", "alarm", "calm"], index=idx)
+    outcome = pd.Series([2.0, 4.0, 1.0, -6.0, np.nan, 3.0], index=idx)
+    tr = track_record(rule, states, outcome, outcome_label="next-month return", outcome_unit="pct")
+    row = track_summary_row(tr, "Demo rule", 2)
+    assert row["benign_state"] == "calm" and row["benign_mean"]["v"] == pytest.approx(3.0)
+    assert row["severe_state"] == "alarm" and row["severe_weeks"] == 2 and row["severe_mean"]["v"] == -6.0
+    assert row["all_mean"]["v"] == pytest.approx((2 + 4 + 1 - 6 + 3) / 5)
+    assert row["benign_mean"]["f"] == "spct" and (row["start"].year, row["end"].year) == (2020, 2020)
+    doc = track_records_document([SectionResult("curve", 2, "Curve", track_records=[tr])], edition="2020-W06",
+                                 as_of=date(2020, 2, 7))
+    (full,) = doc["track_records"]
+    assert [s["state"] for s in full["by_state"]] == ["calm", "watch", "alarm"]
