@@ -398,6 +398,7 @@ def acm_from_cmt(
     estimation_end: str | date | None = None,
     n_factors: int = 5,
     nss_options: Mapping | None = None,
+    daily_start: str | date | None = None,
 ) -> CurveModelRun:
     """NSS fits of constant-maturity yields -> month-end zero curves -> ACM, and daily values.
 
@@ -410,9 +411,18 @@ def acm_from_cmt(
         later starts bias the estimated mean of the short rate.
     n_factors : principal components priced.
     nss_options : keyword options for :func:`analytics.nss.fit_nss_history`.
+    daily_start : first date of the daily values; before it only each month's last curve with
+        at least five yields is fitted (the estimation needs month-ends only, and each date is
+        fitted on its own, so the model is the same). None fits every date.
     """
     from .nss import fit_nss_history, zero_curve_history
 
+    if daily_start is not None:
+        ds = pd.Timestamp(daily_start)
+        early = cmt_yields.loc[: ds - pd.Timedelta(days=1)]
+        early = early[early.notna().sum(axis=1) >= 5]
+        month_ends = early.groupby(early.index.to_period("M")).tail(1)
+        cmt_yields = pd.concat([month_ends, cmt_yields.loc[ds:]])
     hist = fit_nss_history(cmt_yields, **dict(nss_options or {}))
     if hist.params.empty:
         raise ValueError("cmt_yields: no date has enough yields to fit a curve")

@@ -266,3 +266,27 @@ def test_vectorised_states_match_the_verdict(horizon):
     one = [evaluate_tp_driver(d, as_of=t.date(), params=params).state for t in dates]
     assert list(vec) == one
     assert {"small move", "mixed"} & set(one) and NO_DATA in one
+
+
+def test_daily_start_fits_month_ends_only_before_it_and_gives_the_same_model():
+    """Month-end curves are all the estimation uses, and each date is fitted on its own, so
+    fitting only month-ends before ``daily_start`` changes nothing but the daily span."""
+    import pandas as pd
+
+    from analytics import nss
+    from analytics.termpremium import acm_from_cmt
+
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("1995-01-02", "2012-12-31")
+    n = len(days)
+    params = np.column_stack([5.0 + np.cumsum(rng.normal(0, 0.02, n)), -1.5 + np.cumsum(rng.normal(0, 0.02, n)),
+                              np.full(n, 0.8), np.full(n, -0.5), np.full(n, 1.6), np.full(n, 9.0)])
+    mats = np.array([0.25, 0.5, 1, 2, 3, 5, 7, 10, 20, 30], dtype=float)
+    cmt = pd.DataFrame(np.round(nss.nss_par(params, mats), 3), index=days, columns=mats)
+    full = acm_from_cmt(cmt, estimation_start="1995-01-01", n_factors=3)
+    part = acm_from_cmt(cmt, estimation_start="1995-01-01", n_factors=3, daily_start="2010-01-04")
+    np.testing.assert_allclose(part.acm.term_premium[120], full.acm.term_premium[120], atol=1e-10)
+    d_full = full.daily.term_premium[120].loc["2010-01-04":]
+    np.testing.assert_allclose(part.daily.term_premium[120].loc["2010-01-04":], d_full, atol=1e-10)
+    assert part.daily.term_premium[120].index[0] < pd.Timestamp("2010-01-01")  # month-ends before it
+    assert len(part.daily.term_premium[120].loc[:"2009-12-31"]) == 15 * 12

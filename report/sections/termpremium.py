@@ -79,9 +79,11 @@ class TermPremiumModel:
     n_factors: int
 
 
-def term_premium_model(cmt: pd.DataFrame, *, estimation_start: str, n_factors: int) -> TermPremiumModel:
-    """Run :func:`analytics.termpremium.acm_from_cmt` and keep what the section needs."""
-    run = tpm.acm_from_cmt(cmt, estimation_start=estimation_start, n_factors=n_factors)
+def term_premium_model(cmt: pd.DataFrame, *, estimation_start: str, n_factors: int,
+                       daily_start: pd.Timestamp | None = None) -> TermPremiumModel:
+    """Run :func:`analytics.termpremium.acm_from_cmt` and keep what the section needs (daily
+    values from ``daily_start`` on)."""
+    run = tpm.acm_from_cmt(cmt, estimation_start=estimation_start, n_factors=n_factors, daily_start=daily_start)
 
     def pick(res: tpm.ACMResult) -> pd.DataFrame:
         return pd.DataFrame({"tp24": res.term_premium[24], "tp60": res.term_premium[60],
@@ -151,10 +153,15 @@ class TermPremiumSection(Section):
             pd.Timestamp(opts["estimation_start"])
         except ValueError:
             raise ValueError(f"sections.termpremium.estimation_start: {opts['estimation_start']!r} is not a date")
-        model = inp.cached("acm", tuple(CMT_KEYS), lambda: term_premium_model(
-            cmt, estimation_start=opts["estimation_start"], n_factors=int(opts["n_factors"])), extra=dict(opts))
-        fit_date, fit = self._latest_fit(cmt)
         bei = inp.series("bei_10y")
+        # daily values are used from the start of the breakevens (the split, its chart and track
+        # record) or, without breakevens, for the recent moves the verdict reads; the history chart
+        # and the estimation use month-ends
+        daily_start = bei.index[0] if len(bei) else pd.Timestamp(inp.as_of) - pd.DateOffset(years=2)
+        model = inp.cached("acm", (*CMT_KEYS, "bei_10y"), lambda: term_premium_model(
+            cmt, estimation_start=opts["estimation_start"], n_factors=int(opts["n_factors"]),
+            daily_start=daily_start), extra=dict(opts))
+        fit_date, fit = self._latest_fit(cmt)
         decomp = tpm.decompose_yield(inp.series("ust_10y"), model.daily["rn120"], model.daily["tp120"],
                                      breakeven=bei if len(bei) else None)
         verdict = tpm.evaluate_tp_driver(decomp, as_of=inp.as_of, params=params)
