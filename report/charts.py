@@ -426,7 +426,8 @@ def _png(fig: Figure, dpi: int) -> bytes:
     canvas = fig.canvas
     canvas.draw()
     w, h = canvas.get_width_height(physical=True)
-    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    # charts are opaque (white figure background): an RGB image spares the PDF writer a soft mask
+    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     buf = io.BytesIO()
     img.save(buf, format="PNG", dpi=(dpi, dpi), compress_level=6)
     return buf.getvalue()
