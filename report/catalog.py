@@ -406,7 +406,6 @@ _s("henry_hub", "DHHNGSP", "Henry Hub natural gas spot price", "usd_per_mmbtu", 
 CATALOG: Mapping[str, SeriesSpec] = MappingProxyType({s.key: s for s in _ROWS})
 if len(CATALOG) != len(_ROWS):  # pragma: no cover - guards against a duplicated key at edit time
     raise RuntimeError("duplicate key in the series catalog")
-del _ROWS
 
 
 def spec(key: str) -> SeriesSpec:

@@ -5,18 +5,18 @@ the first screen are saved under the test's temporary directory."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from _system import require_tool
 from _brief_fixtures import BUILT, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
 
 from report.pipeline import make_brief, write_brief
 
-websocket = pytest.importorskip("websocket", reason="websocket-client is in the test extra")
+import websocket  # websocket-client, in the test extra
 
 pytestmark = pytest.mark.slow
 
@@ -63,9 +63,7 @@ class DevTools:
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        pytest.skip("chromium is not installed (scripts/system-deps.sh installs it)")
+    exe = require_tool("chromium", "chromium-browser")
     profile = tmp_path_factory.mktemp("chromium-profile")
     proc = subprocess.Popen([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,6 +6,7 @@ import subprocess
 from datetime import date, datetime
 
 import pytest
+from _system import require_tool
 
 from report.formatting import evidence_value, fmt_cell, fmt_date, format_value
 from report.latex import tex_escape
@@ -96,10 +97,7 @@ def test_css_string_cannot_close_the_string_or_the_style_element():
 @pytest.mark.slow
 def test_escaped_specials_compile_with_pdflatex(tmp_path):
     """Every escaped special character typesets: pdflatex accepts the document."""
-    from shutil import which
-
-    if which("pdflatex") is None:
-        pytest.skip("pdflatex not installed (scripts/system-deps.sh installs it)")
+    require_tool("pdflatex")
     body = tex_escape('All: \\ { } $ & # % _ ^ ~ < > | " \u2212 \u2013 \u2014 \u00b1 \u00d7 \u2192 \u203a \u00b7 \u2026 '
                       '\u00b0 \u20ac \u00a3 \u0394 \u2264 \u2265 \u2713 \u2191 \u03c3 \u2018q\u2019 \u201cqq\u201d \u65e5 caf\u00e9')
     doc = ("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage[utf8]{inputenc}\\usepackage{lmodern}"

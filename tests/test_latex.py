@@ -4,12 +4,12 @@ its PDF holds the same headings, verdict states and SAMPLE marking on every page
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pypdf
 import pytest
+from _system import require_tool
 from _brief_fixtures import BUILT, NASTY, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
 
 from report.latex import render_tex
@@ -46,8 +46,7 @@ def test_letter_paper_from_the_configuration():
 
 
 def compile_tex(folder: Path, engine: str = "pdflatex") -> Path:
-    if shutil.which(engine) is None:
-        pytest.skip(f"{engine} is not installed (scripts/system-deps.sh installs TeX Live)")
+    require_tool(engine)
     for _ in range(2):  # second pass: contents and "page x of y"
         run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "brief.tex"], cwd=folder,
                              capture_output=True, text=True, timeout=300)

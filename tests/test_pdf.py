@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pypdf
 import pytest
+from _system import require_tool
 from _brief_fixtures import BUILT, brief_config, every_block_section, synthetic_frame
 from PIL import Image
 
@@ -26,8 +26,7 @@ AS_OF = "2025-04-11"
 
 
 def page_images(pdf: bytes, tmp_path: Path, dpi: int = 40) -> list[np.ndarray]:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm is not installed (scripts/system-deps.sh installs poppler-utils)")
+    require_tool("pdftoppm")
     src = tmp_path / "brief.pdf"
     src.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(src), str(tmp_path / "page")], check=True,
@@ -42,26 +41,13 @@ def inked_share(img: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def real_brief():
-    """The whole brief (every section that exists) on the shared data as of 2025-04-11."""
-    import os
-
-    from report.frame import Frame
-    from report.sources.csvdir import import_directory
-    from report.store import Store
-
-    data = Path(os.environ.get("MACROBRIEF_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-    if not (data / "fred").is_dir():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"shared data directory {data} is missing")
-        pytest.skip(f"shared data directory {data} is missing")
-    store = Store(":memory:")
-    import_directory(store, data / "fred")
-    import_directory(store, data / "other")
+def real_brief(shared_store):
+    """The whole brief (every section) on the shared data as of 2025-04-11."""
     from datetime import date
 
-    frame = Frame.from_store(store, date.fromisoformat(AS_OF))
-    store.close()
+    from report.frame import Frame
+
+    frame = Frame.from_store(shared_store, date.fromisoformat(AS_OF))
     return make_brief(frame, default_config(), formats=("html", "pdf", "tex"), built_at=BUILT)
 
 
@@ -129,8 +115,7 @@ def test_full_brief_tex_compiles_with_the_same_headings(real_brief, tmp_path):
     with pdflatex and its PDF holds every section heading and verdict state."""
     from report.pipeline import write_brief
 
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is not installed (scripts/system-deps.sh installs TeX Live)")
+    require_tool("pdflatex")
     out = tmp_path / "tex"
     files = {k: v for k, v in real_brief.files.items() if k != "brief.pdf"}
     write_brief(type(real_brief)(**{**real_brief.__dict__, "files": files}), out)

@@ -13,7 +13,6 @@ import pandas as pd
 import pypdf
 import pytest
 from _brief_fixtures import BUILT, NASTY, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from report.charts import DRAWERS, downsample, footer_text, recession_spans, render_chart

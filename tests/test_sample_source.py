@@ -20,8 +20,6 @@ CALENDAR_DAILY = {"fed_target_lower", "fed_target_upper", "effr_7d", "iorb", "io
 WEEKDAY = {"reserves": 2, "tga": 2, "fed_assets": 2, "fed_treasuries": 2, "fed_mbs": 2, "discount_window": 2,
            "bank_credit": 2, "mortgage_30y": 3, "claims": 5, "nfci": 4, "anfci": 4, "stlfsi": 4}
 WEEKDAY |= {k: 1 for k, s in CATALOG.items() if s.source in ("cftc_tff", "cftc_legacy")}
-needs_futures = pytest.mark.skipif(not {"fut_cl_c1", "etf_uso", "henry_hub"} <= set(CATALOG),
-                                   reason="the catalog does not list the futures series")
 
 
 @pytest.fixture(scope="module")
@@ -434,7 +432,6 @@ def test_cftc_positions(data):
     assert (data["cftc_gold_net"].abs() <= data["cftc_gold_oi"]).all()
 
 
-@needs_futures
 def test_futures_constant_positions(data):
     for code in ("cl", "ng", "gc", "vx"):
         days = pd.DataFrame({n: data[f"fut_{code}_d{n}"] for n in range(1, 5)})
@@ -454,7 +451,6 @@ def test_futures_constant_positions(data):
     assert hh[hh.index.month == 1].mean() > hh[hh.index.month == 7].mean()
 
 
-@needs_futures
 def test_futures_etfs_carry_the_roll(data):
     cl = pd.DataFrame({"c1": data["fut_cl_c1"], "c2": data["fut_cl_c2"], "uso": data["etf_uso"]}).dropna()
     contango = np.log(cl["c2"] / cl["c1"]).mean()
