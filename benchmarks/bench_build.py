@@ -15,10 +15,7 @@ What is timed (each in a fresh Python process, wall clock, imports included, as 
    (target <= 0.7).
 
 The store is the shared data (``../shared/data``, or ``$MACROBRIEF_SHARED_DATA``) imported once
-into ``<work>/store.sqlite`` (not timed: "warm store"). Sections whose modules do not exist yet
-are replaced by stand-ins of typical size (three charts, two tables, two verdicts) when
-``--standins`` is given, so the figure speaks for a brief with all eight sections on; the
-report says which sections were real.
+into ``<work>/store.sqlite`` (not timed: "warm store"); all eight sections are on.
 
 Peak memory is the largest resident set of any process of the build (the build process or one
 of its chart workers), from ``getrusage(RUSAGE_CHILDREN)``. CPU time (user + system, the build
@@ -29,7 +26,6 @@ steadier figure. Figures and their reading are in ``benchmarks/bench_build.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -51,70 +47,11 @@ def shared_dir() -> Path:
 # --- child modes ---------------------------------------------------------------------------------
 
 
-def _install_standins() -> list[str]:
-    """Register stand-in sections for section modules that do not exist (benchmark only)."""
-    import importlib
-    import types
-
-    import numpy as np
-    import pandas as pd
-
-    from analytics.rules import Evidence, RuleSpec, make_verdict
-    from report.sections import SECTION_MODULES
-    from report.sections.base import ChartSpec, Section, cell, chart, table, text, verdict_cards
-
-    keys = ("ust_10y", "ust_2y", "ust_30y", "tips_10y", "bei_10y", "vix", "sp500", "hy_oas", "usd_broad")
-    missing = []
-    for number, (sid, modname) in enumerate(SECTION_MODULES.items(), 1):
-        try:
-            importlib.import_module(modname)
-            continue
-        except ModuleNotFoundError as exc:
-            if exc.name != modname:
-                raise
-        missing.append(sid)
-        rules = tuple(RuleSpec(f"{sid}_standin_{i}", sid, f"Stand-in rule {i}", ("calm", "watch", "stress"))
-                      for i in (1, 2))
-
-        class StandIn(Section):
-            id, title, uses = sid, f"Stand-in for section {sid}", keys
-
-            def build(self, inp, _rules=rules):
-                res = self.result()
-                res.gaps = inp.gaps(self.series_keys())
-                lines = {k: inp.series(k).loc["1990":] for k in keys[:3]}
-                for i, r in enumerate(_rules):
-                    res.verdicts.append(make_verdict(r, r.scale[i], f"{r.title} reads {r.scale[i]}.",
-                                                     [Evidence("level", 1.0 + i, "percent", inp.as_of)], {"cut": 1.0},
-                                                     inp.as_of))
-                res.charts = [ChartSpec(id=f"{sid}_c{j}", kind="timeseries", title=f"Chart {j}", alt=f"Stand-in {j}",
-                                        data={"lines": lines, "keys": {k: k for k in keys}}, series_keys=keys[:3],
-                                        shade_recessions=True, width="full" if j == 0 else "half") for j in range(3)]
-                rng = np.random.default_rng(number)
-                rows = [[f"row {i}", *[cell(float(x), "pct") for x in rng.normal(4, 1, 5)]] for i in range(12)]
-                res.blocks = [verdict_cards(), text("Stand-in prose. " * 12), chart(f"{sid}_c0"),
-                              chart(f"{sid}_c1"), chart(f"{sid}_c2"),
-                              table(["Item", "a", "b", "c", "d", "e"], rows, caption="Stand-in table 1"),
-                              table(["Item", "a", "b", "c", "d", "e"], rows, caption="Stand-in table 2")]
-                res.methods.append({"title": f"Stand-in {sid}", "text": "Stand-in method note."})
-                return res
-
-        StandIn.number = number
-        mod = types.ModuleType(modname)
-        mod.SECTION = StandIn()
-        sys.modules[modname] = mod
-        _ = pd  # pandas imported for the sections' data
-    return missing
-
-
 def child_build(args: argparse.Namespace) -> int:
-    standins = _install_standins() if args.standins else []
     from report.cli import main
 
-    code = main(["build", "--config", str(args.config), "--source", "store", "--as-of", args.as_of,
+    return main(["build", "--config", str(args.config), "--source", "store", "--as-of", args.as_of,
                  "--format", "html,pdf"])
-    print(json.dumps({"standins": standins}), file=sys.stdout)
-    return code
 
 
 def child_quantstats(args: argparse.Namespace) -> int:
@@ -190,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", default="2025-04-11")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "macrobrief-bench")
     ap.add_argument("--repeat", type=int, default=1, help="cold builds to time (the best is reported too)")
-    ap.add_argument("--standins", action="store_true", help="stand-ins for section modules that do not exist yet")
     ap.add_argument("--no-quantstats", action="store_true")
     ap.add_argument("--child", choices=("build", "quantstats"), help=argparse.SUPPRESS)
     ap.add_argument("--config", type=Path, help=argparse.SUPPRESS)
@@ -210,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
                    f'[archive]\nroot = "{work / "editions"}"\n', encoding="utf-8")
     py = sys.executable
     build_cmd = [py, str(Path(__file__).resolve()), "--child", "build", "--config", str(cfg), "--as-of", args.as_of]
-    if args.standins:
-        build_cmd.append("--standins")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     colds = []
@@ -220,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
         wall, mem, out, err = run_child(build_cmd, env=env)
         colds.append((wall, mem, out, err, LAST_CPU[0]))
     wall, mem, out, err, cpu = colds[-1]
-    standins = json.loads(out.strip().splitlines()[-1])["standins"]
     warm_wall, warm_mem, _, warm_err = run_child(build_cmd, env=env)
     warm_cpu = LAST_CPU[0]
     qs_wall = qs_cpu = float("nan")
@@ -241,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
     best = min(c[0] for c in colds)
     print()
-    print(f"as of {args.as_of}; sections stood in: {', '.join(standins) or 'none'}; PDF pages: {pages}; "
+    print(f"as of {args.as_of}; PDF pages: {pages}; "
           f"cores: {len(os.sched_getaffinity(0))}; load average (1 min) at the end: {load:.1f}")
     print(f"cold build (HTML+PDF): {wall:6.2f} s wall, {cpu:6.2f} s CPU  (best of {len(colds)}: {best:.2f} s; "
           f"target <= {TARGET_BUILD_S} s)")
