@@ -99,20 +99,9 @@ def test_kim_wright_is_shown_beside_acm_when_loaded():
     assert "kw_tp10" in {g.key for g in res2.gaps}
 
 
-@pytest.fixture(scope="module")
-def shared_frame(shared_data):
-    from report.sources.csvdir import import_directory
-    from report.store import Store
-
-    store = Store(":memory:")
-    for sub in ("fred", "other"):
-        import_directory(store, shared_data / sub)
-    return store
-
-
 @pytest.mark.slow
 def test_on_the_shared_data(shared_frame):
-    frame = Frame.from_store(shared_frame, date(2026, 8, 21))
+    frame = shared_frame(date(2026, 8, 21))
     res = _build(frame)
     v = res.verdicts[0]
     assert v.state in v.scale
