@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cache", "CacheWarning", "code_version", "dumps"]
+__all__ = ["Cache", "CacheWarning", "code_version", "dumps", "read_only", "reduce_read_only"]
 
 
 class CacheWarning(UserWarning):
@@ -33,12 +33,18 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is types.MappingProxyType:
-            return _read_only, (dict(obj),)
+            return reduce_read_only(obj)
         return NotImplemented
 
 
-def _read_only(d: dict) -> types.MappingProxyType:
+def read_only(d: dict) -> types.MappingProxyType:
+    """Rebuild a read-only mapping when unpickling."""
     return types.MappingProxyType(d)
+
+
+def reduce_read_only(m: types.MappingProxyType) -> tuple[Any, tuple[dict]]:
+    """Pickle reduction of a read-only mapping (also registered by worker processes)."""
+    return read_only, (dict(m),)
 
 
 def dumps(value: Any) -> bytes:

@@ -33,7 +33,7 @@ import pandas as pd
 from analytics.rules import Verdict
 
 from .assemble import build_context, track_records_document, verdicts_document
-from .cache import Cache
+from .cache import Cache, reduce_read_only
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
@@ -422,21 +422,13 @@ def _preload_pdf_engine() -> None:
 _FORK_STATE: dict[str, Any] = {}
 
 
-def _mappingproxy(d: dict[str, Any]) -> MappingProxyType:
-    return MappingProxyType(d)
-
-
-def _reduce_mappingproxy(m: MappingProxyType) -> tuple[Any, tuple[dict[str, Any]]]:
-    return _mappingproxy, (dict(m),)
-
-
 def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[str, ...], float]:
     """Worker side of :func:`compute_and_draw`: one section, then its charts, in a forked process.
 
     Returns the result, the PNGs of its charts, the series it read (for provenance) and the time
     it took. Verdict thresholds are read-only mappings: taught to pickle here, in the worker.
     """
-    copyreg.pickle(MappingProxyType, _reduce_mappingproxy)
+    copyreg.pickle(MappingProxyType, reduce_read_only)
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
     t0 = time.perf_counter()
     res = _build_section(registry()[sid], frame, config, cache)
