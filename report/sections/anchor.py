@@ -103,8 +103,7 @@ class AnchorSection(Section):
         st = {v.rule_id: v.state for v in res.verdicts}
         res.lead = (f"Gold vs real yields: {st['gold_real_yield']}; textbook signs: {st['anchor_signs']}; gold "
                     f"sleeve: {st['gold_sleeve']}; debt path: {st['debt_path']}.")
-        if res.gaps or any(v.state == "no data" for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- gold ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from analytics.rules import Param, TrackRecord, Verdict
+from analytics.rules import NO_DATA, Param, TrackRecord, Verdict
 
 from ..catalog import CATALOG, spec
 from ..config import Config
@@ -107,6 +107,13 @@ class SectionResult:
     track_records: list[TrackRecord] = field(default_factory=list)
     error: str | None = None
     analysis: dict[str, Any] = field(default_factory=dict)
+
+    def settle_status(self) -> str:
+        """Mark an ``ok`` result ``partial`` when a series is missing or stale, or a verdict
+        has no data or rests on stale data; return the status."""
+        if self.status == "ok" and (self.gaps or any(v.state == NO_DATA or v.stale for v in self.verdicts)):
+            self.status = "partial"
+        return self.status
 
 
 class SectionInput:

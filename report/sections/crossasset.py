@@ -85,8 +85,7 @@ class CrossAssetSection(Section):
         states = [v.state for v in res.verdicts]
         res.lead = (f"Stock-bond correlation {states[0]}; equity risk premium {states[1]}; spillover to Europe "
                     f"{states[2]}; dollar regime: {states[3]}.")
-        if res.gaps or any(v.state == "no data" for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- stock-bond correlation ------------------------------------------------------------------

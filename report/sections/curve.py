@@ -7,7 +7,7 @@ import pandas as pd
 import numpy as np
 
 from analytics import curve as ac
-from analytics.rules import NO_DATA, Param, forward_max, forward_return
+from analytics.rules import Param, forward_max, forward_return
 
 from .base import (
     ChartSpec,
@@ -178,8 +178,7 @@ class CurveSection(Section):
             "track_records", ("spread_10y2y", "spread_10y3m", "ust_10y", "ust_2y", "ust_3m", *EQUITY_KEYS),
             lambda: self._track_records(inp, s2s10, s3m10),
             extra={r: dict(inp.params(r)) for r in self.rules})
-        if res.gaps or any(v.state == NO_DATA or v.stale for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- weekly moves ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics import liquidity as al
 from analytics import stress as sx
-from analytics.rules import NO_DATA, Param, forward_change, forward_return, weekly_dates
+from analytics.rules import Param, forward_change, forward_return, weekly_dates
 
 from ..catalog import CATALOG
 from .base import (
@@ -142,8 +142,7 @@ class LiquiditySection(Section):
         self._charts(inp, res, admin, chart_start, events, monitor)
         self._blocks(inp, res, funding, balances, monitor, stress, playbook, events)
         self._methods(res)
-        if res.gaps or any(v.state == NO_DATA or v.stale for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- inputs ---------------------------------------------------------------------------------

@@ -119,8 +119,7 @@ class SafeDebtSection(Section):
         st = {v.rule_id: v.state for v in res.verdicts}
         res.lead = (f"Convenience yield {st['convenience_yield']}; Treasuries in stress: {st['stress_response']}; "
                     f"scorecard: {st['safe_debt']}.")
-        if res.gaps or any(v.state == "no data" for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- convenience-yield wedges ------------------------------------------------------------------

@@ -199,8 +199,7 @@ class TermPremiumSection(Section):
                             lambda: self._track_record(inp, decomp, params), extra={**dict(opts), **dict(params)})
             if tr is not None:
                 res.track_records.append(tr)
-        if res.gaps or verdict.state == NO_DATA or verdict.stale:
-            res.status = "partial"
+        res.settle_status()
         return res
 
     # -- pieces ----------------------------------------------------------------------------------

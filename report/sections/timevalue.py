@@ -116,8 +116,7 @@ class TimeValueSection(Section):
                                                           "sp500", *extra, *(p[2] for p in PRODUCTS.values())),
                                         lambda: self._track_records(inp, futures_loaded, etfs_loaded),
                                         extra={r: dict(inp.params(r)) for r in self.rules})
-        if res.gaps or any(v.state == NO_DATA or v.stale for v in res.verdicts):
-            res.status = "partial"
+        res.settle_status()
         return res
 
     @staticmethod

@@ -8,7 +8,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from analytics import transmission as at
-from analytics.rules import NO_DATA, Param, forward_change, forward_return
+from analytics.rules import Param, forward_change, forward_return
 
 from .base import (
     ChartSpec,
@@ -223,8 +223,7 @@ class TransmissionSection(Section):
         ]
         res.track_records += inp.cached("track_records", self.series_keys(),
                                         lambda: self._track_records(inp, data), extra=self._all_params(inp))
-        if any(v.state == NO_DATA for v in res.verdicts) or res.gaps:
-            res.status = "partial"
+        res.settle_status()
         return res
 
     def _all_params(self, inp: SectionInput) -> dict:
