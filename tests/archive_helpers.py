@@ -3,7 +3,6 @@ configuration (the curve section only) and a desk directory for command-line run
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -34,14 +33,6 @@ def fast_config(root: Path, **tables):
     return default_config(brief=brief, archive={"root": str(root), **tables.pop("archive", {})},
                           output={"cache": "", **tables.pop("output", {})}, **tables)
 
-
-def csv_value(fred_dir: Path, fred_id: str, day: str) -> float:
-    """One observation read straight from FRED's CSV file (independent of the importer)."""
-    with open(fred_dir / f"{fred_id}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["observation_date"] == day:
-                return float(row[fred_id])
-    raise AssertionError(f"{fred_id} has no observation on {day}")
 
 
 def write_store(path: Path, shared_store: Store, keys=KEYS) -> Path:

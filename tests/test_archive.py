@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from archive_helpers import (CLI, KEYS, ROOT, csv_value, desk_toml, fast_config, small_frame, subprocess_env,
+from _reference import csv_value
+from archive_helpers import (CLI, KEYS, ROOT, desk_toml, fast_config, small_frame, subprocess_env,
                              tree_digest, write_store)
 from report import archive as A
 from report.cli import main

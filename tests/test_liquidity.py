@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import csv_value as fred_value
 from numpy.testing import assert_allclose
 
 from analytics import liquidity as al
@@ -300,13 +301,6 @@ def tff_store(fred_dir):
     yield store
     store.close()
 
-
-def fred_value(fred_dir: Path, fid: str, day: str) -> float:
-    with open(fred_dir / f"{fid}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["observation_date"] == day:
-                return float(row[fid])
-    raise AssertionError(f"{fid} has no value on {day}")
 
 
 def test_section_monitor_reads_the_report_once_published(tff_store, fred_dir):

@@ -16,7 +16,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from archive_helpers import CLI, csv_value, desk_toml, fast_config, small_frame, subprocess_env
+from _reference import csv_value
+from archive_helpers import CLI, desk_toml, fast_config, small_frame, subprocess_env
 from report import archive as A
 from report import mailer as M
 from report.cli import main

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
-from pathlib import Path
 
 import pypdf
 import pytest
+from _reference import csv_value
 
 from report.cli import main
 from report.config import load_config
@@ -16,14 +15,6 @@ from report.pipeline import build, edition_of, resolve_as_of
 
 AS_OF = "2025-04-11"
 
-
-def csv_value(fred_dir: Path, fred_id: str, day: str) -> float:
-    """The value of one observation read straight from FRED's CSV file (independent of the importer)."""
-    with open(fred_dir / f"{fred_id}.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["observation_date"] == day:
-                return float(row[fred_id])
-    raise AssertionError(f"{fred_id} has no observation on {day}")
 
 
 @pytest.fixture
