@@ -165,8 +165,11 @@ def nss_zero(params, maturities) -> np.ndarray:
     :data:`PARAM_NAMES`, or a DataFrame with those columns (one row per date). The result has
     shape ``params.shape[:-1] + (len(maturities),)``.
     """
-    p = _as_params(params)
-    m = _maturities(maturities)
+    return _zero(_as_params(params), _maturities(maturities))
+
+
+def _zero(p: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """:func:`nss_zero` on checked inputs: ``p`` a float array (..., 6), ``m`` positive years."""
     load = nss_loadings(m, p[..., 4], p[..., 5])
     betas = np.where(np.isnan(p[..., 5:6]), np.concatenate([p[..., :3], np.zeros_like(p[..., 3:4])], -1), p[..., :4])
     return np.einsum("...mk,...k->...m", load, betas)
@@ -220,6 +223,11 @@ def _schedule(maturities: np.ndarray, freq: int) -> _Schedule:
     return _Schedule(times, weights, accrued, last)
 
 
+def _check_freq(freq: int) -> None:
+    if freq not in (1, 2, 4, 12):
+        raise ValueError(f"freq must be one of 1, 2, 4, 12; got {freq!r}")
+
+
 def _par_from_discount(disc: np.ndarray, sched: _Schedule, freq: int) -> np.ndarray:
     """Par yields (percent) from discount factors on ``sched.times`` (shape (..., n))."""
     annuity = disc @ sched.weights.T / freq - sched.accrued  # (..., m)
@@ -235,8 +243,7 @@ def nss_par(params, maturities, *, freq: int = 2) -> np.ndarray:
 
     .. math:: c(T) = \\frac{1 - P(T)}{\\tfrac{1}{f}\\sum_i P(t_i) - a}.
     """
-    if freq not in (1, 2, 4, 12):
-        raise ValueError(f"freq must be one of 1, 2, 4, 12; got {freq!r}")
+    _check_freq(freq)
     m = _maturities(maturities)
     sched = _schedule(m, freq)
     disc = nss_discount(params, sched.times)
@@ -344,28 +351,48 @@ def _grid_pairs(tau1_grid: Sequence[float], tau2_grid: Sequence[float], ratio: f
     return a[keep], b[keep]
 
 
-def _model_values(betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray, mats: np.ndarray,
-                  is_par: np.ndarray, freq: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Obs:
+    """One set of observed maturities (checked, ascending) and the coupon schedule of its par
+    yields (None when all are zero yields), set up once per fit and reused by every model
+    evaluation."""
+
+    mats: np.ndarray  # (m,) years
+    is_par: np.ndarray  # (m,) True where the observation is a par yield
+    freq: int
+    sched: _Schedule | None
+
+
+def _obs(mats: np.ndarray, is_par: np.ndarray, freq: int) -> _Obs:
+    if not is_par.any():
+        return _Obs(mats, is_par, freq, None)
+    _check_freq(freq)
+    return _Obs(mats, is_par, freq, _schedule(mats[is_par], freq))
+
+
+def _model_values(betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray,
+                  obs: _Obs) -> tuple[np.ndarray, np.ndarray]:
     """Model zero and fitting-unit values for per-date parameters.
 
-    Returns ``(zero, value)``, each (D, m): ``value`` is the par yield where ``is_par`` and the
-    zero yield elsewhere.
+    Returns ``(zero, value)``, each (D, m): ``value`` is the par yield (as :func:`nss_par`)
+    where ``obs.is_par`` and the zero yield elsewhere.
     """
     params = np.column_stack([betas, taus1, taus2])
-    zero = nss_zero(params, mats)
+    zero = _zero(params, obs.mats)
     value = zero.copy()
-    if is_par.any():
-        value[:, is_par] = nss_par(params, mats[is_par], freq=freq)
+    if obs.sched is not None:
+        t = obs.sched.times
+        disc = np.exp(-_zero(params, t) * t / 100.0)
+        value[:, obs.is_par] = _par_from_discount(disc, obs.sched, obs.freq)
     return zero, value
 
 
 def _gauss_newton_par(y: np.ndarray, betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray,
-                      mats: np.ndarray, is_par: np.ndarray, freq: int, iters: int, ridge: float) -> np.ndarray:
+                      obs: _Obs, iters: int, ridge: float) -> np.ndarray:
     """Gauss-Newton on the betas (taus fixed per date) for mixed zero/par observations."""
     k = betas.shape[1]
     pen = np.diag([0.0] + [ridge] * (k - 1))
-    par_m = mats[is_par]
-    sched = _schedule(par_m, freq)
+    mats, is_par, freq, sched = obs.mats, obs.is_par, obs.freq, obs.sched
     zload = nss_loadings(mats, taus1, taus2)[..., :k]  # (D, m, k)
     cload = nss_loadings(sched.times, taus1, taus2)[..., :k]  # (D, n, k)
     t = sched.times
@@ -392,9 +419,10 @@ def _gauss_newton_par(y: np.ndarray, betas: np.ndarray, taus1: np.ndarray, taus2
     return betas
 
 
-def _fit_block(y: np.ndarray, mats: np.ndarray, is_par: np.ndarray, svensson: bool, *,
-               tau1_grid, tau2_grid, tau_ratio: float, freq: int, outer: int, gn_iters: int, ridge: float):
+def _fit_block(y: np.ndarray, obs: _Obs, svensson: bool, *,
+               tau1_grid, tau2_grid, tau_ratio: float, outer: int, gn_iters: int, ridge: float):
     """Fit dates that share one set of observed maturities. ``y`` is (D, m) in fitting units."""
+    mats, is_par = obs.mats, obs.is_par
     D, m = y.shape
     k = 4 if svensson else 3
     g1, g2 = _grid_pairs(tau1_grid, tau2_grid, tau_ratio, svensson)
@@ -426,22 +454,22 @@ def _fit_block(y: np.ndarray, mats: np.ndarray, is_par: np.ndarray, svensson: bo
             break
         full = np.zeros((D, 4))
         full[:, :k] = betas
-        zero, value = _model_values(full, g1[best], g2[best], mats, is_par, freq)
+        zero, value = _model_values(full, g1[best], g2[best], obs)
         adj = np.where(is_par[None, :], zero - value, 0.0)
     taus1, taus2 = g1[best], g2[best]
     if is_par.any() and gn_iters:
-        betas = _gauss_newton_par(y, betas, taus1, taus2, mats, is_par, freq, gn_iters, ridge)
+        betas = _gauss_newton_par(y, betas, taus1, taus2, obs, gn_iters, ridge)
     full = np.zeros((D, 4))
     full[:, :k] = betas
     return full, taus1, taus2
 
 
-def _resid(y: np.ndarray, params: np.ndarray, mats: np.ndarray, is_par: np.ndarray, freq: int) -> np.ndarray:
-    _, value = _model_values(params[:, :4], params[:, 4], params[:, 5], mats, is_par, freq)
+def _resid(y: np.ndarray, params: np.ndarray, obs: _Obs) -> np.ndarray:
+    _, value = _model_values(params[:, :4], params[:, 4], params[:, 5], obs)
     return y - value
 
 
-def _refine_one(y: np.ndarray, p0: np.ndarray, mats: np.ndarray, is_par: np.ndarray, freq: int,
+def _refine_one(y: np.ndarray, p0: np.ndarray, obs: _Obs,
                 tau_bounds: tuple[float, float], tau2_bounds: tuple[float, float], ridge: float) -> np.ndarray:
     """Continuous bounded least squares over all parameters from a grid start (one date)."""
     svensson = not np.isnan(p0[5])
@@ -451,7 +479,7 @@ def _refine_one(y: np.ndarray, p0: np.ndarray, mats: np.ndarray, is_par: np.ndar
         p = np.full(6, np.nan)
         p[3] = 0.0
         p[idx] = x
-        r = _resid(y[None, :], p[None, :], mats, is_par, freq)[0]
+        r = _resid(y[None, :], p[None, :], obs)[0]
         return np.concatenate([r, np.sqrt(ridge) * p[1:4]])
 
     lo = [-np.inf] * (4 if svensson else 3) + [tau_bounds[0]] + ([tau2_bounds[0]] if svensson else [])
@@ -570,14 +598,13 @@ def fit_nss(
                          f"{7 if model == 'NSS' else 5}")
     is_par = _obs_kinds(m, kind)
     yv = _obs_values(m, y, is_par, kind)
-    betas, t1, t2 = _fit_block(yv[None, :], m, is_par, chosen == "NSS", tau1_grid=tau1_grid,
-                               tau2_grid=tau2_grid, tau_ratio=tau_ratio, freq=freq, outer=4, gn_iters=4,
-                               ridge=ridge)
+    obs = _obs(m, is_par, freq)
+    betas, t1, t2 = _fit_block(yv[None, :], obs, chosen == "NSS", tau1_grid=tau1_grid,
+                               tau2_grid=tau2_grid, tau_ratio=tau_ratio, outer=4, gn_iters=4, ridge=ridge)
     p = np.concatenate([betas[0], [t1[0], t2[0]]])
     if refine:
-        p = _refine_one(yv, p, m, is_par, freq, (min(tau1_grid), max(tau1_grid)),
-                        (min(tau2_grid), max(tau2_grid)), ridge)
-    _, fitted = _model_values(p[None, :4], p[None, 4], p[None, 5], m, is_par, freq)
+        p = _refine_one(yv, p, obs, (min(tau1_grid), max(tau1_grid)), (min(tau2_grid), max(tau2_grid)), ridge)
+    _, fitted = _model_values(p[None, :4], p[None, 4], p[None, 5], obs)
     resid = (yv - fitted[0]) * 100.0
     return NSSFit(
         params=NSSParams.from_array(p),
@@ -694,14 +721,15 @@ def fit_nss_history(
             continue
         mm, ip = mats[cols], is_par_all[cols]
         yv = _obs_values(mm, values[np.ix_(rows, np.flatnonzero(cols))], ip, kind)
-        betas, t1, t2 = _fit_block(yv, mm, ip, chosen == "NSS", tau1_grid=tau1_grid, tau2_grid=tau2_grid,
-                                   tau_ratio=tau_ratio, freq=freq, outer=3, gn_iters=3, ridge=ridge)
+        obs = _obs(mm, ip, freq)
+        betas, t1, t2 = _fit_block(yv, obs, chosen == "NSS", tau1_grid=tau1_grid, tau2_grid=tau2_grid,
+                                   tau_ratio=tau_ratio, outer=3, gn_iters=3, ridge=ridge)
         p = np.column_stack([betas, t1, t2])
         if refine:
             b1, b2 = (min(tau1_grid), max(tau1_grid)), (min(tau2_grid), max(tau2_grid))
-            p = np.vstack([_refine_one(yv[i], p[i], mm, ip, freq, b1, b2, ridge) for i in range(len(rows))])
+            p = np.vstack([_refine_one(yv[i], p[i], obs, b1, b2, ridge) for i in range(len(rows))])
         params[rows] = p
-        resid[np.ix_(rows, np.flatnonzero(cols))] = _resid(yv, p, mm, ip, freq) * 100.0
+        resid[np.ix_(rows, np.flatnonzero(cols))] = _resid(yv, p, obs) * 100.0
         models[rows] = chosen
     fitted = np.isfinite(params[:, 0])
     idx = frame.index

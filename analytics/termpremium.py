@@ -65,6 +65,7 @@ __all__ = [
     "attribute_changes",
     "HORIZONS",
     "HORIZON_LABELS",
+    "horizon_starts",
     "ASSET_MAP",
     "RULES",
     "TP_DRIVER_RULE",
@@ -547,6 +548,15 @@ HORIZON_LABELS = MappingProxyType({"1w": "the past week", "1m": "the past month"
                                    "ytd": "the year to date"})
 
 
+def horizon_starts(ends: pd.DatetimeIndex, horizon: str) -> pd.DatetimeIndex:
+    """The date each of ``ends`` looks back to over ``horizon`` (a key of :data:`HORIZONS`):
+    the end minus the horizon, or the previous December 31 for ``ytd`` (vectorised)."""
+    offset = HORIZONS[horizon]
+    if offset is None:
+        return pd.DatetimeIndex(ends.to_numpy().astype("datetime64[Y]") - np.timedelta64(1, "D"))
+    return ends - offset
+
+
 @dataclass(frozen=True)
 class Attribution:
     """Change of the yield over one horizon and each component's share of it (basis points).
@@ -743,11 +753,7 @@ def tp_driver_states(decomposition: YieldDecomposition, dates: Sequence, *, para
     idx = f.index
     end_pos = idx.searchsorted(when, side="right") - 1
     ends = idx[np.clip(end_pos, 0, None)]
-    offset = HORIZONS[params["horizon"]]
-    if offset is None:
-        targets = pd.DatetimeIndex([pd.Timestamp(e.year - 1, 12, 31) for e in ends])
-    else:
-        targets = pd.DatetimeIndex([e - offset for e in ends])
+    targets = horizon_starts(ends, params["horizon"])
     start_pos = idx.searchsorted(targets, side="right") - 1
     ok = (end_pos >= 0) & (start_pos >= 0) & (start_pos < end_pos)
     vals = f.to_numpy(dtype=float)

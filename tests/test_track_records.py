@@ -17,6 +17,19 @@ def test_weekly_dates_are_fridays_inclusive():
         weekly_dates("2024-01-01", "2024-02-01", weekday=7)
 
 
+@pytest.mark.parametrize("weekday", range(7))
+def test_weekly_dates_match_pandas_anchored_weekly_range(weekday):
+    codes = ("W-MON", "W-TUE", "W-WED", "W-THU", "W-FRI", "W-SAT", "W-SUN")
+    rng = np.random.default_rng(weekday)
+    for _ in range(40):
+        start = pd.Timestamp("1960-01-01") + pd.Timedelta(days=int(rng.integers(0, 24000)))
+        end = start + pd.Timedelta(days=int(rng.integers(-10, 4000)))
+        got = weekly_dates(start, end.date(), weekday=weekday)
+        want = pd.date_range(start, end, freq=codes[weekday])
+        assert got.dtype == want.dtype
+        assert got.equals(want)
+
+
 def test_asof_values_take_the_last_observation_on_or_before_and_drop_stale_ones():
     s = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2024-01-01", "2024-01-10", "2024-03-01"]))
     d = pd.to_datetime(["2023-12-31", "2024-01-09", "2024-01-10", "2024-02-15", "2024-03-02"])

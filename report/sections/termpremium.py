@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics import termpremium as tpm
 from analytics.nss import NSSFit, fit_nss
-from analytics.rules import NO_DATA, Param, TrackRecord, no_data_verdict, track_record
+from analytics.rules import NO_DATA, Param, TrackRecord, no_data_verdict, track_record, weekly_dates
 from analytics.validation import THRESHOLDS, agreement
 
 from .base import (
@@ -118,9 +118,7 @@ def _outcome_gold_minus_stocks(inp: SectionInput, decomp: tpm.YieldDecomposition
         return np.where(later <= s.index[-1], out, np.nan)
 
     obs = decomp.frame["observed"].dropna()
-    offset = tpm.HORIZONS[horizon]
-    before = (pd.DatetimeIndex([pd.Timestamp(d.year - 1, 12, 31) for d in dates]) if offset is None
-              else pd.DatetimeIndex([d - offset for d in dates]))
+    before = tpm.horizon_starts(dates, horizon)
     sign = np.sign(at(obs, dates) - at(obs, before))
     return pd.Series(sign * (fwd(gold) - fwd(stocks)), index=dates), label
 
@@ -378,7 +376,7 @@ class TermPremiumSection(Section):
         f = decomp.frame.dropna(subset=["expected_inflation"])
         if f.empty:
             return None
-        dates = pd.date_range(f.index[0] + pd.DateOffset(months=1), pd.Timestamp(inp.as_of), freq="W-FRI")
+        dates = weekly_dates(f.index[0] + pd.DateOffset(months=1), inp.as_of)
         states = tpm.tp_driver_states(decomp, dates, params=params)
         if (states == NO_DATA).all():
             return None
