@@ -170,7 +170,11 @@ def nss_zero(params, maturities) -> np.ndarray:
 
 def _zero(p: np.ndarray, m: np.ndarray) -> np.ndarray:
     """:func:`nss_zero` on checked inputs: ``p`` a float array (..., 6), ``m`` positive years."""
-    load = nss_loadings(m, p[..., 4], p[..., 5])
+    return _zero_from_loadings(nss_loadings(m, p[..., 4], p[..., 5]), p)
+
+
+def _zero_from_loadings(load: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Zero yields from the loadings (..., m, 4) of the decays in ``p`` (..., 6) and its betas."""
     betas = np.where(np.isnan(p[..., 5:6]), np.concatenate([p[..., :3], np.zeros_like(p[..., 3:4])], -1), p[..., :4])
     return np.einsum("...mk,...k->...m", load, betas)
 
@@ -370,31 +374,40 @@ def _obs(mats: np.ndarray, is_par: np.ndarray, freq: int) -> _Obs:
     return _Obs(mats, is_par, freq, _schedule(mats[is_par], freq))
 
 
-def _model_values(betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray,
-                  obs: _Obs) -> tuple[np.ndarray, np.ndarray]:
+def _model_values(betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray, obs: _Obs, *,
+                  loadings: tuple[np.ndarray, np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Model zero and fitting-unit values for per-date parameters.
 
     Returns ``(zero, value)``, each (D, m): ``value`` is the par yield (as :func:`nss_par`)
-    where ``obs.is_par`` and the zero yield elsewhere.
+    where ``obs.is_par`` and the zero yield elsewhere. ``loadings``, when given, are
+    :func:`nss_loadings` of the dates' decays at ``obs.mats`` and at the coupon times
+    (None without par yields), shapes (D, m, 4) and (D, n, 4).
     """
     params = np.column_stack([betas, taus1, taus2])
-    zero = _zero(params, obs.mats)
+    if loadings is None:
+        zload = nss_loadings(obs.mats, taus1, taus2)
+        cload = nss_loadings(obs.sched.times, taus1, taus2) if obs.sched is not None else None
+    else:
+        zload, cload = loadings
+    zero = _zero_from_loadings(zload, params)
     value = zero.copy()
     if obs.sched is not None:
         t = obs.sched.times
-        disc = np.exp(-_zero(params, t) * t / 100.0)
+        disc = np.exp(-_zero_from_loadings(cload, params) * t / 100.0)
         value[:, obs.is_par] = _par_from_discount(disc, obs.sched, obs.freq)
     return zero, value
 
 
-def _gauss_newton_par(y: np.ndarray, betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray,
+def _gauss_newton_par(y: np.ndarray, betas: np.ndarray, zload: np.ndarray, cload: np.ndarray,
                       obs: _Obs, iters: int, ridge: float) -> np.ndarray:
-    """Gauss-Newton on the betas (taus fixed per date) for mixed zero/par observations."""
+    """Gauss-Newton on the betas (taus fixed per date) for mixed zero/par observations.
+
+    ``zload`` and ``cload`` are the dates' loadings at ``obs.mats`` (D, m, k) and at the coupon
+    times (D, n, k), ``k`` the number of betas.
+    """
     k = betas.shape[1]
     pen = np.diag([0.0] + [ridge] * (k - 1))
-    mats, is_par, freq, sched = obs.mats, obs.is_par, obs.freq, obs.sched
-    zload = nss_loadings(mats, taus1, taus2)[..., :k]  # (D, m, k)
-    cload = nss_loadings(sched.times, taus1, taus2)[..., :k]  # (D, n, k)
+    is_par, freq, sched = obs.is_par, obs.freq, obs.sched
     t = sched.times
     for _ in range(iters):
         z_t = np.matmul(cload, betas[:, :, None])[:, :, 0]
@@ -426,7 +439,11 @@ def _fit_block(y: np.ndarray, obs: _Obs, svensson: bool, *,
     D, m = y.shape
     k = 4 if svensson else 3
     g1, g2 = _grid_pairs(tau1_grid, tau2_grid, tau_ratio, svensson)
-    load = nss_loadings(mats, g1, g2)[..., :k]  # (G, m, k)
+    # loadings of every grid point at the observed maturities and the coupon times: a date's
+    # loadings are those of its grid point, picked rather than recomputed
+    zgrid = nss_loadings(mats, g1, g2)  # (G, m, 4)
+    cgrid = nss_loadings(obs.sched.times, g1, g2) if obs.sched is not None else None  # (G, n, 4)
+    load = zgrid[..., :k]
     pen = np.zeros((k - 1, k))
     pen[np.arange(k - 1), np.arange(1, k)] = np.sqrt(ridge)
     aug = np.concatenate([load, np.broadcast_to(pen, (len(g1), k - 1, k))], axis=1)  # (G, m+k-1, k)
@@ -454,11 +471,11 @@ def _fit_block(y: np.ndarray, obs: _Obs, svensson: bool, *,
             break
         full = np.zeros((D, 4))
         full[:, :k] = betas
-        zero, value = _model_values(full, g1[best], g2[best], obs)
+        zero, value = _model_values(full, g1[best], g2[best], obs, loadings=(zgrid[best], cgrid[best]))
         adj = np.where(is_par[None, :], zero - value, 0.0)
     taus1, taus2 = g1[best], g2[best]
     if is_par.any() and gn_iters:
-        betas = _gauss_newton_par(y, betas, taus1, taus2, obs, gn_iters, ridge)
+        betas = _gauss_newton_par(y, betas, zgrid[best][..., :k], cgrid[best][..., :k], obs, gn_iters, ridge)
     full = np.zeros((D, 4))
     full[:, :k] = betas
     return full, taus1, taus2

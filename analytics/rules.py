@@ -389,17 +389,16 @@ def track_record(
         raise ValueError(f"rule {rule_spec.id}: no weeks with a verdict")
     outcome = outcome.reindex(states.index)
     total = len(states)
+    vals = states.to_numpy(dtype=object)
     by_state = tuple(
-        _stats(s, outcome[states == s], total, hit_threshold) for s in rule_spec.scale if (states == s).any()
+        _stats(s, outcome[m], total, hit_threshold) for s in rule_spec.scale if (m := vals == s).any()
     )
-    episodes: list[tuple[date, date, str]] = []
-    run_start = states.index[0]
-    for prev_t, t, prev_s, s in zip(states.index[:-1], states.index[1:], states.iloc[:-1], states.iloc[1:]):
-        if s != prev_s:
-            episodes.append((run_start.date(), prev_t.date(), prev_s))
-            run_start = t
-    episodes.append((run_start.date(), states.index[-1].date(), states.iloc[-1]))
-    severe = [e for e in episodes if e[2] != rule_spec.scale[0]]
+    # episodes: runs of one state, from the week it began to its last week; the benign state's
+    # runs are left out and the latest 12 kept
+    first = np.flatnonzero(np.r_[True, vals[1:] != vals[:-1]])
+    last = np.r_[first[1:] - 1, len(vals) - 1]
+    days = states.index
+    severe = [(days[a].date(), days[b].date(), vals[a]) for a, b in zip(first, last) if vals[a] != rule_spec.scale[0]]
     return TrackRecord(
         rule_id=rule_spec.id,
         outcome=outcome_label,

@@ -118,6 +118,28 @@ def test_track_record_statistics_by_hand():
     json.dumps(tr.to_dict())
 
 
+def test_track_record_keeps_the_latest_twelve_episodes_and_runs_to_the_last_week():
+    # 15 blocks of two weeks: calm, watch, calm, alarm, ... ; the series ends in a watch run
+    pattern = ["calm", "watch", "calm", "alarm"] * 4
+    states_list = [s for s in pattern[:15] for _ in range(2)]
+    idx = pd.date_range("2021-01-01", periods=len(states_list), freq="W-FRI")
+    tr = track_record(RULE, pd.Series(states_list, index=idx), pd.Series(0.0, index=idx),
+                      outcome_label="x", outcome_unit="pct")
+    runs = [(idx[2 * i].date(), idx[2 * i + 1].date(), s) for i, s in enumerate(pattern[:15]) if s != "calm"]
+    assert len(runs) == 7  # odd blocks only: watch/alarm alternate
+    assert list(tr.episodes) == runs
+    one = track_record(RULE, pd.Series(["alarm"], index=idx[:1]), pd.Series([1.0], index=idx[:1]),
+                       outcome_label="x", outcome_unit="pct")
+    assert one.episodes == ((idx[0].date(), idx[0].date(), "alarm"),)
+    many = ["calm", "alarm"] * 14
+    trm = track_record(RULE, pd.Series(many, index=pd.date_range("2000-01-07", periods=28, freq="W-FRI")),
+                       pd.Series(0.0, index=pd.date_range("2000-01-07", periods=28, freq="W-FRI")),
+                       outcome_label="x", outcome_unit="pct")
+    assert len(trm.episodes) == 12
+    assert trm.episodes[0][0] == date(2000, 1, 7) + pd.Timedelta(weeks=5).to_pytimedelta()
+    assert trm.episodes[-1][1] == date(2000, 1, 7) + pd.Timedelta(weeks=27).to_pytimedelta()
+
+
 def test_every_declared_rule_is_well_formed():
     rules = all_rules()
     assert "curve_inversion" in rules
