@@ -68,16 +68,20 @@ class Frame:
         *,
         sources: Mapping[str, str] | None = None,
     ) -> None:
-        self.as_of = as_of
         cutoff = pd.Timestamp(as_of)
-        self._series: dict[str, pd.Series] = {}
+        normal: dict[str, pd.Series] = {}
         for key, s in series.items():
             spec(key)
             s = s.astype(float)
             s = s[s.index <= cutoff].dropna()
             s.index = pd.DatetimeIndex(s.index, name="date")
             s.name = key
-            self._series[key] = s
+            normal[key] = s
+        self._setup(normal, as_of, sources)
+
+    def _setup(self, series: dict[str, pd.Series], as_of: date, sources: Mapping[str, str] | None) -> None:
+        self.as_of = as_of
+        self._series = series
         self._sources = dict(sources or {})
         self._used: set[str] = set()
 
@@ -88,7 +92,11 @@ class Frame:
         keys = list(keys) if keys is not None else list(CATALOG)
         data = store.read_many(keys, as_of=as_of)
         sources = store.sources_by_key(keys)
-        return cls(data, as_of, sources=sources)
+        # the store's reads are already in the frame's form (float, DatetimeIndex ``date``, on or
+        # before as_of, no missing values, named by key) and belong to no one else
+        frame = cls.__new__(cls)
+        frame._setup(data, as_of, sources)
+        return frame
 
     # -- access ------------------------------------------------------------------------------
     def get(self, key: str) -> pd.Series:

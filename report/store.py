@@ -17,14 +17,26 @@ A point-in-time read as of day *D* returns, per observation date on or before *D
 with the latest ``realtime_start`` on or before *D*, i.e. what was known at the end of *D*.
 
 Writes happen in one transaction per call; a failure leaves the store as it was.
+
+Packed copies for fast reads
+----------------------------
+The ``packed`` table holds, per series, every stored row as three arrays (observation dates
+and ``realtime_start`` as days since 1970-01-01, values), in (date, realtime_start) order, so a
+point-in-time read is one blob fetch and a few numpy operations instead of one Python object
+per row. The packed copy is derived data: each write repacks the series it touched inside its
+own transaction, and each copy records the id of its series' latest fetch-log row. A read that
+finds a copy missing or older than the fetch log (a store written before the table existed,
+or by an older version) repacks that series first; when the store cannot be written it reads
+the rows themselves with the same rule.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +76,18 @@ CREATE TABLE IF NOT EXISTS fetch_log (
 );
 CREATE INDEX IF NOT EXISTS fetch_log_key ON fetch_log (key, fetched_at);
 """
+
+_PACKED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS packed (
+    key TEXT PRIMARY KEY,
+    token INTEGER NOT NULL,              -- id of the series' latest fetch_log row when packed (0: none)
+    dates BLOB NOT NULL,                 -- observation dates, days since 1970-01-01, little-endian int32
+    starts BLOB NOT NULL,                -- realtime_start of each row, same encoding
+    vals BLOB NOT NULL                   -- values, little-endian float64
+)
+"""
+_DAYS = np.dtype("<i4")
+_VALUES = np.dtype("<f8")
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,58 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def _day_number(iso: str) -> int:
+    """Days since 1970-01-01 of an ISO date string."""
+    return int(np.datetime64(iso, "D").astype(np.int64))
+
+
+def _empty(key: str) -> pd.Series:
+    return pd.Series([], index=pd.DatetimeIndex([], name="date"), name=key, dtype=float)
+
+
+@dataclass(frozen=True, eq=False)
+class _Packed:
+    """Every stored row of one series, sorted by (date, realtime_start)."""
+
+    dates: np.ndarray  # int32 days since 1970-01-01
+    starts: np.ndarray  # int32 days since 1970-01-01
+    values: np.ndarray  # float64
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, str, float]]) -> _Packed:
+        """From ``(date, realtime_start, value)`` rows in (date, realtime_start) order."""
+        if not rows:
+            return cls.from_columns((), (), ())
+        return cls.from_columns(*zip(*rows))
+
+    @classmethod
+    def from_columns(cls, dates: Sequence[str], starts: Sequence[str], values: Sequence[float]) -> _Packed:
+        """From ISO date strings, realtime_start strings and values (order kept)."""
+        return cls(np.array(dates, dtype="datetime64[D]").astype(_DAYS),
+                   np.array(starts, dtype="datetime64[D]").astype(_DAYS), np.array(values, dtype=_VALUES))
+
+    @classmethod
+    def from_blobs(cls, dates: bytes, starts: bytes, values: bytes) -> _Packed:
+        return cls(np.frombuffer(dates, _DAYS), np.frombuffer(starts, _DAYS), np.frombuffer(values, _VALUES))
+
+    def blobs(self) -> tuple[bytes, bytes, bytes]:
+        return self.dates.tobytes(), self.starts.tobytes(), self.values.tobytes()
+
+    def as_of(self, key: str, cutoff: int) -> pd.Series:
+        """Per observation date on or before ``cutoff``, the row with the latest realtime_start
+        on or before ``cutoff`` (the same rule as the SQL read)."""
+        n = int(np.searchsorted(self.dates, cutoff, side="right"))  # dates are sorted
+        known = self.starts[:n] <= cutoff
+        d = self.dates[:n][known]
+        if not len(d):
+            return _empty(key)
+        v = self.values[:n][known]
+        last = np.ones(len(d), dtype=bool)  # rows of one date are in realtime_start order: keep the last
+        last[:-1] = d[1:] != d[:-1]
+        index = pd.DatetimeIndex(d[last].astype("datetime64[D]").astype("datetime64[ns]"), name="date")
+        return pd.Series(v[last], index=index, name=key)
+
+
 class Store:
     """SQLite observation store. ``path=":memory:"`` gives a throw-away store (tests, SAMPLE)."""
 
@@ -133,6 +209,11 @@ class Store:
             self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise DataError(f"store {self.path}: not a usable SQLite database ({exc})") from None
+        try:
+            self._conn.execute(_PACKED_SCHEMA)
+            self._packed = True
+        except sqlite3.OperationalError:  # a read-only store written before the table existed
+            self._packed = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -185,6 +266,7 @@ class Store:
                 sp = spec(key)
                 src = source if isinstance(source, str) else source[key]
                 org = origin if isinstance(origin, str) else origin[key]
+                before = self._tokens(cur, [key]).get(key, 0) if self._packed else 0
                 if "realtime_start" in df.columns:
                     rows, n_new, n_rev = self._rows_with_vintages(cur, key, df, src, fetched_s)
                 else:
@@ -204,6 +286,8 @@ class Store:
                     (key, src, org, fetched_s, n_new, n_rev,
                      _iso(first) if first is not None else None, _iso(last) if last is not None else None),
                 )
+                if self._packed:
+                    self._pack_written(cur, key, rows, before, cur.lastrowid)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -308,29 +392,109 @@ class Store:
     def read_many(self, keys: Iterable[str], *, as_of: date | str | None = None) -> dict[str, pd.Series]:
         """Point-in-time reads of several series (missing series come back empty).
 
-        Rows come in primary-key order (date, then realtime_start), so the last row of each
-        date is the latest vintage known at ``as_of``.
+        Reads the packed copies (see the module notes), repacking those that are missing or
+        older than the fetch log; without packed copies, reads the rows.
         """
         keys = list(dict.fromkeys(keys))
         for k in keys:
             spec(k)
         cutoff = _iso(as_of) if as_of is not None else FAR_FUTURE
-        out: dict[str, pd.Series] = {}
-        for k in keys:
-            rows = self._conn.execute(
-                "SELECT date, value FROM observations WHERE key = ? AND date <= ? AND realtime_start <= ?"
-                " ORDER BY date, realtime_start",
-                (k, cutoff, cutoff),
-            ).fetchall()
-            if not rows:
-                out[k] = pd.Series([], index=pd.DatetimeIndex([], name="date"), name=k, dtype=float)
-                continue
-            d_txt, vals = zip(*rows)
-            d = np.array(d_txt, dtype="datetime64[D]")
-            v = np.array(vals, dtype=float)
-            last = np.ones(len(d), dtype=bool)
-            last[:-1] = d[1:] != d[:-1]
-            out[k] = pd.Series(v[last], index=pd.DatetimeIndex(d[last].astype("datetime64[ns]"), name="date"), name=k)
+        packed = self._packed_copies(keys) if self._packed and keys else {}
+        day = _day_number(cutoff)
+        return {k: packed[k].as_of(k, day) if k in packed else self._read_rows(k, cutoff) for k in keys}
+
+    def _read_rows(self, key: str, cutoff: str) -> pd.Series:
+        """Point-in-time read of one series from its rows: in primary-key order (date, then
+        realtime_start), the last row of each date is the latest vintage known at ``cutoff``."""
+        rows = self._conn.execute(
+            "SELECT date, value FROM observations WHERE key = ? AND date <= ? AND realtime_start <= ?"
+            " ORDER BY date, realtime_start",
+            (key, cutoff, cutoff),
+        ).fetchall()
+        if not rows:
+            return _empty(key)
+        d_txt, vals = zip(*rows)
+        d = np.array(d_txt, dtype="datetime64[D]")
+        v = np.array(vals, dtype=float)
+        last = np.ones(len(d), dtype=bool)
+        last[:-1] = d[1:] != d[:-1]
+        return pd.Series(v[last], index=pd.DatetimeIndex(d[last].astype("datetime64[ns]"), name="date"), name=key)
+
+    @staticmethod
+    def _tokens(cur: sqlite3.Cursor, keys: list[str]) -> dict[str, int]:
+        """Id of each key's latest fetch-log row (keys never written are left out)."""
+        marks = ",".join("?" * len(keys))
+        return dict(cur.execute(f"SELECT key, MAX(id) FROM fetch_log WHERE key IN ({marks}) GROUP BY key", keys))
+
+    def _pack(self, cur: sqlite3.Cursor, key: str, token: int) -> _Packed:
+        """(Re)build the packed copy of ``key`` from its rows (inside the caller's transaction)."""
+        packed = _Packed.from_rows(cur.execute(
+            "SELECT date, realtime_start, value FROM observations WHERE key = ? ORDER BY date, realtime_start", (key,)
+        ).fetchall())
+        self._save_packed(cur, key, token, packed)
+        return packed
+
+    @staticmethod
+    def _save_packed(cur: sqlite3.Cursor, key: str, token: int, packed: _Packed) -> None:
+        cur.execute("INSERT OR REPLACE INTO packed (key, token, dates, starts, vals) VALUES (?, ?, ?, ?, ?)",
+                    (key, token, *packed.blobs()))
+
+    def _pack_written(self, cur: sqlite3.Cursor, key: str, rows: list[tuple], before: int, token: int) -> None:
+        """Bring the packed copy of ``key`` up to date after a write inserted ``rows`` (observations
+        table tuples; ``INSERT OR REPLACE``, so a row replaces a stored one with the same date and
+        realtime_start): merged into the copy when it matched the fetch log before the write
+        (``before``), else rebuilt from all the rows."""
+        got = cur.execute("SELECT token, dates, starts, vals FROM packed WHERE key = ?", (key,)).fetchone()
+        if (got[0] if got else 0) != before:
+            self._pack(cur, key, token)
+            return
+        if got and not rows:
+            cur.execute("UPDATE packed SET token = ? WHERE key = ?", (token, key))
+            return
+        old = _Packed.from_blobs(*got[1:]) if got else _Packed.from_rows([])
+        # rows are (key, date, realtime_start, realtime_end, value, ...)
+        new = _Packed.from_columns(*(list(map(itemgetter(i), rows)) for i in (1, 2, 4)))
+        d = np.concatenate([old.dates, new.dates])
+        rs = np.concatenate([old.starts, new.starts])
+        v = np.concatenate([old.values, new.values])
+        order = np.lexsort((np.arange(len(d)), rs, d))  # by date, realtime_start, then stored before written
+        d, rs, v = d[order], rs[order], v[order]
+        keep = np.ones(len(d), dtype=bool)  # of rows with the same date and realtime_start, the last written
+        keep[:-1] = (d[1:] != d[:-1]) | (rs[1:] != rs[:-1])
+        self._save_packed(cur, key, token, _Packed(d[keep], rs[keep], v[keep]))
+
+    def _current_copies(self, cur: sqlite3.Cursor, keys: list[str]) -> tuple[dict[str, _Packed], dict[str, int]]:
+        """The packed copies of ``keys`` that match the fetch log, and the fetch-log tokens."""
+        tokens = self._tokens(cur, keys)
+        marks = ",".join("?" * len(keys))
+        rows = cur.execute(f"SELECT key, token, dates, starts, vals FROM packed WHERE key IN ({marks})", keys)
+        return {k: _Packed.from_blobs(d, rs, v) for k, token, d, rs, v in rows if token == tokens.get(k, 0)}, tokens
+
+    def _packed_copies(self, keys: list[str]) -> dict[str, _Packed]:
+        """Up-to-date packed copies of ``keys``, repacking stale ones; a stale key is left out
+        when the store cannot be written (read-only, or locked beyond the timeout)."""
+        cur = self._conn.cursor()
+        cur.execute("BEGIN")  # one snapshot for the fetch log and the copies
+        try:
+            out, _ = self._current_copies(cur, keys)
+        finally:
+            cur.execute("COMMIT")
+        stale = [k for k in keys if k not in out]
+        if not stale:
+            return out
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                fresh, tokens = self._current_copies(cur, stale)  # another process may have repacked them
+                for k in stale:
+                    out[k] = fresh[k] if k in fresh else self._pack(cur, k, tokens.get(k, 0))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError:
+            for k in stale:
+                out.pop(k, None)
         return out
 
     def vintages(self, key: str, obs_date: date | str) -> pd.DataFrame:
