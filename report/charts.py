@@ -12,8 +12,9 @@ spec's ``data`` and the theme.
 
 from __future__ import annotations
 
-import io
+import struct
 import textwrap
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -21,15 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
 
 from .errors import RenderError
 from .sections.base import ChartSpec, source_line
 from .theme import Theme
 
-__all__ = ["DRAWERS", "drawer", "render_chart", "downsample", "recession_spans"]
+__all__ = ["DRAWERS", "drawer", "render_chart", "build_figure", "downsample", "recession_spans"]
 
 DrawFn = Callable[[Figure, Axes, Mapping[str, Any], Theme, ChartSpec], None]
 DRAWERS: dict[str, DrawFn] = {}
@@ -51,23 +55,25 @@ def drawer(kind: str) -> Callable[[DrawFn], DrawFn]:
 
 
 def downsample(s: pd.Series, max_points: int) -> pd.Series:
-    """Keep each bucket's min and max (in time order) so a line of ``max_points`` looks the same."""
+    """Keep each bucket's min and max (in time order) so a line of ``max_points`` looks the same.
+
+    The ``max_points // 2`` buckets split the points evenly (``linspace`` edges); of several equal
+    extremes the first is kept; the first and last points are always kept.
+    """
     s = s.dropna()
     n = len(s)
     if n <= max_points or max_points < 4:
         return s
     buckets = max_points // 2
     edges = np.linspace(0, n, buckets + 1).astype(int)
+    starts = edges[:-1][edges[1:] > edges[:-1]]  # non-empty buckets, which tile 0..n
     vals = s.to_numpy()
-    keep = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        if b <= a:
-            continue
-        seg = vals[a:b]
-        i, j = a + int(np.argmin(seg)), a + int(np.argmax(seg))
-        keep.extend(sorted({i, j}))
-    keep = sorted(set(keep) | {0, n - 1})
-    return s.iloc[keep]
+    bucket = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    keep = [np.array([0, n - 1])]
+    for extreme in (np.minimum.reduceat(vals, starts), np.maximum.reduceat(vals, starts)):
+        at = np.flatnonzero(vals == extreme[bucket])
+        keep.append(at[np.unique(bucket[at], return_index=True)[1]])  # first occurrence per bucket
+    return s.iloc[np.unique(np.concatenate(keep))]
 
 
 def recession_spans(flag: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -85,6 +91,9 @@ def recession_spans(flag: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return spans
 
 
+_TICK_PT = 2.5  # tick marks, outside the plot area (points)
+
+
 def _style(ax: Axes, theme: Theme) -> None:
     pal = theme.palette
     size = theme.fonts["chart_pt"]
@@ -93,7 +102,7 @@ def _style(ax: Axes, theme: Theme) -> None:
     for side in ("left", "bottom"):
         ax.spines[side].set_color(pal["rule"])
         ax.spines[side].set_linewidth(0.6)
-    ax.tick_params(labelsize=size, colors=pal["muted"], length=2.5, width=0.5)
+    ax.tick_params(labelsize=size, colors=pal["muted"], length=_TICK_PT, width=0.5)
     ax.grid(True, axis="y", color=pal["rule"], linewidth=0.4)
     ax.set_axisbelow(True)
     ax.yaxis.label.set_size(size)
@@ -110,7 +119,7 @@ def _legend(ax: Axes, theme: Theme, n: int, handles: Sequence[Any] | None = None
             labels: Sequence[str] | None = None) -> None:
     """House legend: one row (or two) above the plot area, outside it, so it never covers data.
 
-    Constrained layout makes room for it. Nothing is drawn for a single unlabelled series.
+    The layout (:func:`_arrange`) makes room for it. Nothing is drawn for a single unlabelled series.
     """
     if n <= 1 and handles is None:
         return
@@ -341,7 +350,7 @@ def _curve_fit(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spe
     _legend(ax, theme, len(lines) + len(points))
 
 
-# --- rendering ---------------------------------------------------------------------------------
+# --- footer and size ---------------------------------------------------------------------------
 
 
 def figure_size(spec: ChartSpec, theme: Theme) -> tuple[float, float]:
@@ -366,7 +375,172 @@ def _wrap(text_: str, width_in: float, font_pt: float) -> list[str]:
     return textwrap.wrap(text_, per_line) or [""]
 
 
-def render_chart(
+# --- layout ------------------------------------------------------------------------------------
+#
+# Each chart has one plot area (plus, for some kinds, a twin y axis sharing its box or a colour bar
+# inset beside it). Its decorations (tick labels, axis labels, legend, annotations, colour bar) are
+# measured with the Agg renderer and the plot area is placed so that all of them fit the figure
+# above the footer strip, _PAD_IN from its edges. Tick positions and labels are computed once, at
+# the size the plot area is drawn at, and fixed, so drawing neither locates nor formats them again.
+
+_PAD_IN = 0.03  # gap between the outermost decoration and the edge of its area (inches)
+_GUESS_IN = (0.5, 0.3, 0.15, 0.1)  # first margins tried: left, bottom, right, top (inches)
+
+
+def _fix_ticks(axis: Axis, originals: dict[Axis, tuple[Any, Any]]) -> None:
+    """Replace the axis's major locator and formatter by fixed ones holding the ticks the
+    original pair gives at the current size and view, keeping only those inside the view (the
+    ones matplotlib would draw). Labels are formatted from all the locator's ticks, as matplotlib
+    does, so they read the same; the formatter's offset text is kept."""
+    if axis not in originals:
+        originals[axis] = (axis.get_major_locator(), axis.get_major_formatter())
+    loc, fmt = originals[axis]
+    if isinstance(loc, NullLocator):
+        return
+    locs = np.asarray(loc(), dtype=float)
+    labels = fmt.format_ticks(locs)
+    offset = fmt.get_offset()
+    lo, hi = sorted(axis.get_view_interval())
+    tr = axis.get_transform()
+    a, b = (float(v) for v in tr.transform(np.array([lo, hi])))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = np.asarray(tr.transform(locs), dtype=float)
+    tol = 1e-10 * (b - a)
+    keep = np.flatnonzero(np.isfinite(pos) & (pos >= a - tol) & (pos <= b + tol))
+    axis.set_major_locator(FixedLocator(locs[keep]))
+    fixed = FixedFormatter([labels[k] for k in keep])
+    fixed.set_offset_string(offset)
+    axis.set_major_formatter(fixed)
+
+
+def _label_boxes(axis: Axis, renderer: Any) -> list[Bbox]:
+    return [t.get_window_extent(renderer) for t in axis.get_majorticklabels() if t.get_text()]
+
+
+def _place_axis_label(axis: Axis, boxes: Sequence[Bbox], side: str) -> None:
+    """Put the axis label ``labelpad`` beyond the tick labels (or tick marks) on ``side``, at a
+    fixed distance from the plot area's edge, as matplotlib's automatic placement would."""
+    ax = axis.axes
+    fig = ax.get_figure(root=True)
+    box = ax.get_window_extent()
+    tick_px = _TICK_PT * fig.dpi / 72.0
+    if side == "left":
+        edge = min([box.x0 - tick_px, *(b.x0 for b in boxes)])
+        d = (box.x0 - edge) / fig.dpi + axis.labelpad / 72.0
+        tr = blended_transform_factory(ax.transAxes + ScaledTranslation(-d, 0.0, fig.dpi_scale_trans), ax.transAxes)
+        axis.set_label_coords(0.0, 0.5, transform=tr)
+    elif side == "right":
+        edge = max([box.x1 + tick_px, *(b.x1 for b in boxes)])
+        d = (edge - box.x1) / fig.dpi + axis.labelpad / 72.0
+        tr = blended_transform_factory(ax.transAxes + ScaledTranslation(d, 0.0, fig.dpi_scale_trans), ax.transAxes)
+        axis.set_label_coords(1.0, 0.5, transform=tr)
+    else:  # bottom
+        edge = min([box.y0 - tick_px, *(b.y0 for b in boxes)])
+        d = (box.y0 - edge) / fig.dpi + axis.labelpad / 72.0
+        tr = blended_transform_factory(ax.transAxes, ax.transAxes + ScaledTranslation(0.0, -d, fig.dpi_scale_trans))
+        axis.set_label_coords(0.5, 0.0, transform=tr)
+
+
+def _axis_boxes(axis: Axis, renderer: Any, side: str) -> list[Bbox]:
+    """Extents of an axis's tick labels, label (its length along the axis ignored, as layout
+    engines do) and offset text; places the label first."""
+    boxes = _label_boxes(axis, renderer)
+    _place_axis_label(axis, boxes, side)
+    if axis.label.get_visible() and axis.label.get_text():
+        bb = axis.label.get_window_extent(renderer)
+        mid = axis.axes.get_window_extent()
+        if side == "bottom":
+            boxes.append(Bbox([[mid.x0, bb.y0], [mid.x0, bb.y1]]))
+        else:
+            boxes.append(Bbox([[bb.x0, mid.y0], [bb.x1, mid.y0]]))
+    if axis.get_major_formatter().get_offset():
+        bb = axis.get_tightbbox(renderer)  # the offset text, placed where drawing puts it
+        if bb is not None:
+            boxes.append(bb)
+    return boxes
+
+
+def _decorations(ax: Axes, twins: Sequence[Axes], renderer: Any, *, x: bool = True, y: bool = True,
+                 others: bool = True) -> list[Bbox]:
+    """Window extents of what is drawn around the plot area of ``ax``: the x axis, the y axes
+    (``ax``'s and its twins'), and the others (legend, texts and annotations, inset axes)."""
+    boxes = _axis_boxes(ax.xaxis, renderer, "bottom") if x and ax.xaxis.get_visible() else []
+    if y and ax.yaxis.get_visible():
+        boxes += _axis_boxes(ax.yaxis, renderer, "left")
+    for tw in twins if y else ():
+        boxes += _axis_boxes(tw.yaxis, renderer, "right")
+    leg = ax.get_legend() if others else None
+    if leg is not None:
+        boxes.append(leg.get_window_extent(renderer))
+    for t in ax.texts if others else ():
+        if t.get_visible() and t.get_text():
+            boxes.append(t.get_tightbbox(renderer))  # an annotation that is not drawn gives a null box
+    for child in ax.child_axes if others else ():
+        boxes.append(child.get_tightbbox(renderer))
+    return [b for b in boxes if b is not None and np.isfinite(b.get_points()).all()]
+
+
+def _set_box(ax: Axes, area: Bbox, margins: Sequence[float], size_px: tuple[float, float]) -> None:
+    left, bottom, right, top = margins
+    w, h = size_px
+    x0, y0 = area.x0 + left, area.y0 + bottom
+    x1, y1 = max(area.x1 - right, x0 + 1.0), max(area.y1 - top, y0 + 1.0)
+    ax.set_position((x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h))  # twin axes follow
+
+
+def _overhang(ax: Axes, boxes: Sequence[Bbox]) -> list[float]:
+    """How far the decorations reach beyond the plot area: left, bottom, right, top (pixels)."""
+    box = ax.get_window_extent()
+    if not boxes:
+        return [0.0, 0.0, 0.0, 0.0]
+    u = Bbox.union(list(boxes))
+    return [max(0.0, box.x0 - u.x0), max(0.0, box.y0 - u.y0), max(0.0, u.x1 - box.x1), max(0.0, u.y1 - box.y1)]
+
+
+def _arrange(fig: Figure, ax: Axes, bottom_in: float) -> None:
+    """Place the plot area so that it and its decorations fill the figure above ``bottom_in``.
+
+    First the vertical margins (x tick labels, legend), then the y ticks for that height and the
+    horizontal margins (y tick labels and labels, twin axis, colour bar, x labels reaching past
+    the ends), then the x ticks for that width; the result is checked and the margins widened by
+    any excess until everything fits (a tick label can move when the plot area narrows).
+    """
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+    size = (fig.bbox.width, fig.bbox.height)
+    pad = _PAD_IN * dpi
+    area = Bbox([[pad, bottom_in * dpi + pad], [size[0] - pad, size[1] - pad]])
+    twins = [a for a in fig.axes if a is not ax and a.get_position().bounds == ax.get_position().bounds
+             and a not in ax.child_axes]
+    originals: dict[Axis, tuple[Any, Any]] = {}
+    margins = [g * dpi for g in _GUESS_IN]
+    _set_box(ax, area, margins, size)
+    # vertical: the x tick labels, legend and annotations do not depend on the plot's height
+    _fix_ticks(ax.xaxis, originals)
+    over = _overhang(ax, _decorations(ax, twins, renderer, y=False))
+    margins = [margins[0], over[1], over[2], over[3]]
+    _set_box(ax, area, margins, size)
+    # horizontal: the y ticks for this height give the widths of the y tick labels
+    for a in (ax, *twins):
+        _fix_ticks(a.yaxis, originals)
+    over_y = _overhang(ax, _decorations(ax, twins, renderer, x=False, others=False))
+    margins = [over_y[0], max(margins[1], over_y[1]), max(margins[2], over_y[2]), max(margins[3], over_y[3])]
+    _set_box(ax, area, margins, size)
+    # the x ticks for the final width; then check and widen by any excess
+    _fix_ticks(ax.xaxis, originals)
+    for _ in range(3):
+        u = Bbox.union([ax.get_window_extent(), *_decorations(ax, twins, renderer)])
+        excess = [area.x0 - u.x0, area.y0 - u.y0, u.x1 - area.x1, u.y1 - area.y1]
+        if max(excess) <= 0.5:
+            break
+        margins = [m + max(0.0, e) for m, e in zip(margins, excess)]
+        _set_box(ax, area, margins, size)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def build_figure(
     spec: ChartSpec,
     *,
     theme: Theme,
@@ -374,18 +548,19 @@ def render_chart(
     recessions: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = (),
     dpi: int = 200,
     sample: bool = False,
-) -> bytes:
-    """Draw one chart and return PNG bytes. Raises :class:`RenderError` for an unknown kind.
+) -> Figure:
+    """The laid-out figure of one chart (on an Agg canvas, at ``dpi``), ready to draw.
+    Raises :class:`RenderError` for an unknown kind.
 
     The figure keeps a strip at the bottom for the footer (source line, as-of date, shading
-    key); constrained layout arranges the axes, labels and legend in the rest.
+    key); the plot area, its labels and legend are arranged in the rest (:func:`_arrange`).
     """
     try:
         fn = DRAWERS[spec.kind]
     except KeyError:
         raise RenderError(f"chart {spec.id}: unknown kind {spec.kind!r} (known: {', '.join(sorted(DRAWERS))})") from None
     width, height = figure_size(spec, theme)
-    fig = Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     _style(ax, theme)
@@ -404,30 +579,55 @@ def render_chart(
     small = float(theme.fonts["small_pt"])
     lines = _wrap(footer_text(spec, as_of, recessions_shown=shaded), width - 0.1, small)
     foot_in = (len(lines) * small * 1.25 + 4.0) / 72.0
-    fig.set_layout_engine("constrained", rect=(0.0, foot_in / height, 1.0, 1.0 - foot_in / height),
-                          h_pad=0.03, w_pad=0.03)
     fig.text(0.05 / width, 2.0 / 72.0 / height, "\n".join(lines), ha="left", va="bottom", fontsize=small,
              color=theme.palette["muted"], linespacing=1.25)
     if sample:
         fig.text(0.5, 0.5, "SAMPLE", fontsize=38, color=theme.palette["sample"], alpha=0.13, ha="center",
                  va="center", rotation=20, weight="bold")
+    _arrange(fig, ax, foot_in)
+    return fig
+
+
+def render_chart(
+    spec: ChartSpec,
+    *,
+    theme: Theme,
+    as_of: date,
+    recessions: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = (),
+    dpi: int = 200,
+    sample: bool = False,
+) -> bytes:
+    """Draw one chart (:func:`build_figure`) and return PNG bytes. Raises :class:`RenderError`
+    for an unknown kind."""
+    fig = build_figure(spec, theme=theme, as_of=as_of, recessions=recessions, dpi=dpi, sample=sample)
     return _png(fig, dpi)
 
 
 def _png(fig: Figure, dpi: int) -> bytes:
-    """Draw the figure once on its Agg canvas and encode the pixels as PNG.
+    """Draw the figure once on its Agg canvas and encode the pixels as an opaque RGB PNG.
 
-    ``savefig`` would draw twice when a layout engine is set (a dry run, then the real draw),
-    doubling the constrained-layout work, which is a third of a chart's cost.
+    Charts are opaque (white figure background), so the alpha channel is dropped, which also
+    spares the PDF writer a soft mask. Rows are stored unfiltered and deflated at level 3:
+    a chart is mostly long runs of one colour, which deflate finds directly, so this is both
+    smaller and about three times faster than adaptive row filters at level 6.
     """
-    from PIL import Image
-
-    fig.set_dpi(dpi)
     canvas = fig.canvas
     canvas.draw()
     w, h = canvas.get_width_height(physical=True)
-    # charts are opaque (white figure background): an RGB image spares the PDF writer a soft mask
-    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", dpi=(dpi, dpi), compress_level=6)
-    return buf.getvalue()
+    rgba = np.asarray(canvas.buffer_rgba())
+    raw = np.zeros((h, 1 + 3 * w), dtype=np.uint8)  # each row: filter type 0 (None), then RGB
+    rgb = raw[:, 1:].reshape(h, w, 3)
+    for c in range(3):  # channel by channel: much faster than one strided copy
+        rgb[:, :, c] = rgba[:, :, c]
+    ppm = int(dpi / 0.0254 + 0.5)  # pixels per metre, for the pHYs chunk
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),  # 8-bit RGB, no interlace
+        _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+        _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 3)),
+        _png_chunk(b"IEND", b""),
+    ))
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
