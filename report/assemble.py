@@ -261,6 +261,39 @@ def track_records_document(results: Sequence[SectionResult], *, edition: str, as
             "track_records": [t.to_dict() for r in results for t in r.track_records]}
 
 
+def section_context(r: SectionResult, charts: Mapping[str, Mapping[str, Any]], theme: Theme,
+                    previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One section's part of the brief context (it depends on that section's result alone, so a
+    worker that computed the section can lay out its pages). ``charts`` as in :func:`build_context`."""
+    vctx = [verdict_context(v, theme, r.number) for v in r.verdicts]
+    for d, v in zip(vctx, r.verdicts):
+        d["change"] = _change_label(v, previous)
+    chart_ctx = {}
+    for c in r.charts:
+        if c.id in charts:
+            alt = c.alt.strip() or f"Chart: {c.title}"  # never an image without a text alternative
+            chart_ctx[c.id] = {"id": c.id, "title": c.title, "alt": alt, "width": c.width,
+                               "file": f"charts/{c.id}.png", **charts[c.id]}
+    blocks = layout_blocks(r.blocks, chart_ctx, [v.rule_id for v in r.verdicts], r.title) \
+        if r.status != "error" else []
+    return {
+        "id": r.id, "number": r.number, "title": r.title, "status": r.status, "lead": r.lead,
+        "blocks": blocks, "verdicts": {d["rule_id"]: d for d in vctx}, "verdict_list": vctx,
+        "charts": chart_ctx, "gaps": [g.to_dict() for g in r.gaps], "error": r.error,
+    }
+
+
+def brief_meta(*, frame: Frame, config: Config, edition: str, built_at: datetime, version: str,
+               logo_uri: str | None = None) -> dict[str, Any]:
+    """The brief context's ``meta``: title, desk, edition, dates, page size (no section results)."""
+    return {
+        "title": config.brief.title, "subtitle": config.brief.subtitle, "desk": config.brief.desk,
+        "edition": edition, "as_of": frame.as_of, "built_at": built_at.isoformat(timespec="seconds"),
+        "built_on": built_at.date(), "version": version, "sample": frame.is_sample,
+        "page_size": config.brief.page_size, "logo_uri": logo_uri,
+    }
+
+
 def build_context(
     *,
     frame: Frame,
@@ -281,23 +314,8 @@ def build_context(
     track_records = []
     track_summary = []
     for r in results:
-        vctx = [verdict_context(v, theme, r.number) for v in r.verdicts]
-        for d, v in zip(vctx, r.verdicts):
-            d["change"] = _change_label(v, previous)
+        sections.append(section_context(r, charts, theme, previous))
         all_verdicts += [(r.number, v) for v in r.verdicts]
-        chart_ctx = {}
-        for c in r.charts:
-            if c.id in charts:
-                alt = c.alt.strip() or f"Chart: {c.title}"  # never an image without a text alternative
-                chart_ctx[c.id] = {"id": c.id, "title": c.title, "alt": alt, "width": c.width,
-                                   "file": f"charts/{c.id}.png", **charts[c.id]}
-        blocks = layout_blocks(r.blocks, chart_ctx, [v.rule_id for v in r.verdicts], r.title) \
-            if r.status != "error" else []
-        sections.append({
-            "id": r.id, "number": r.number, "title": r.title, "status": r.status, "lead": r.lead,
-            "blocks": blocks, "verdicts": {d["rule_id"]: d for d in vctx}, "verdict_list": vctx,
-            "charts": chart_ctx, "gaps": [g.to_dict() for g in r.gaps], "error": r.error,
-        })
         if r.methods:
             methods.append({"section": f"{r.number}. {r.title}", "notes": list(r.methods)})
         titles = {v.rule_id: v.title for v in r.verdicts}
@@ -313,12 +331,8 @@ def build_context(
     tones = [d["tone"] for d in board]
     moves = biggest_moves(frame, config.brief.headline_series, previous)
     return {
-        "meta": {
-            "title": config.brief.title, "subtitle": config.brief.subtitle, "desk": config.brief.desk,
-            "edition": edition, "as_of": frame.as_of, "built_at": built_at.isoformat(timespec="seconds"),
-            "built_on": built_at.date(), "version": version, "sample": frame.is_sample,
-            "page_size": config.brief.page_size, "logo_uri": logo_uri,
-        },
+        "meta": brief_meta(frame=frame, config=config, edition=edition, built_at=built_at, version=version,
+                           logo_uri=logo_uri),
         "cover": {
             "board": board,
             "key_numbers": key_numbers(frame, config.brief.headline_series),

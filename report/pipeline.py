@@ -32,13 +32,14 @@ import pandas as pd
 
 from analytics.rules import Verdict
 
-from .assemble import build_context, track_records_document, verdicts_document
+from .assemble import brief_meta, build_context, section_context, track_records_document, verdicts_document
 from .cache import Cache, reduce_read_only
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
 from .progress import QUIET, Progress
-from .render import png_data_uri, render_html, render_pdf
+from .paged import render_brief_pdf
+from .render import png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
 from .store import Store
@@ -362,10 +363,8 @@ class ChartDrawer:
                 future = self._pool.submit(_draw_task, spec, base)
             self._todo.append((spec, fp, future))
 
-    def finish(self, *, while_waiting: Callable[[], Any] | None = None) -> dict[str, bytes]:
-        """Wait for every chart; ``while_waiting`` runs first (work for this process meanwhile)."""
-        if while_waiting is not None and any(f is not None for _, _, f in self._todo):
-            while_waiting()
+    def finish(self) -> dict[str, bytes]:
+        """Wait for every chart (those not sent to a worker are drawn here)."""
         total, done = len(self._order), len(self._out)
         for spec, fp, future in self._todo:
             png: bytes | str | None = None
@@ -410,11 +409,14 @@ def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, 
         drawer.close()
 
 
-def _preload_pdf_engine() -> None:
-    """Import WeasyPrint (about a second) while the chart workers draw."""
+def _warm_up_pdf_engine() -> None:
+    """Import WeasyPrint and lay out a line of text once (fonts found and loaded), so that the
+    forked workers that lay out the brief's pages inherit a ready engine."""
     try:
-        import weasyprint  # noqa: F401
-    except OSError:  # missing system libraries: render_pdf reports it
+        from .render import render_pdf
+
+        render_pdf("<p>macrobrief</p>")
+    except (OSError, MacrobriefError):  # missing system libraries: the real rendering reports it
         pass
 
 
@@ -422,11 +424,13 @@ def _preload_pdf_engine() -> None:
 _FORK_STATE: dict[str, Any] = {}
 
 
-def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[str, ...], float]:
-    """Worker side of :func:`compute_and_draw`: one section, then its charts, in a forked process.
+def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[str, ...], float, Any]:
+    """Worker side of :func:`compute_and_draw`: one section, then its charts, then (when the
+    brief has a PDF) its pages laid out, in a forked process.
 
-    Returns the result, the PNGs of its charts, the series it read (for provenance) and the time
-    it took. Verdict thresholds are read-only mappings: taught to pickle here, in the worker.
+    Returns the result, the PNGs of its charts, the series it read (for provenance), the time it
+    took and the laid-out pages (:class:`report.paged.LaidOutPart`, or None). Verdict thresholds
+    are read-only mappings: taught to pickle here, in the worker.
     """
     copyreg.pickle(MappingProxyType, reduce_read_only)
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
@@ -438,11 +442,31 @@ def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[st
         pngs = drawer.finish()
     finally:
         drawer.close()
-    return res, pngs, frame.used, time.perf_counter() - t0
+    laid = None
+    pdf = _FORK_STATE.get("pdf")
+    if pdf is not None:
+        from .paged import lay_out, section_part
+
+        try:
+            sctx = section_context(res, chart_entries(pngs), pdf["theme"], pdf["previous"])
+            laid = lay_out(section_part(pdf["meta"], sctx, pdf["theme"]))
+        except MacrobriefError:  # laid out again with the whole PDF, which reports the error
+            laid = None
+    return res, pngs, frame.used, time.perf_counter() - t0, laid
+
+
+def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
+    """The context's view of drawn charts: chart id to ``{"uri", "px_width", "px_height"}``."""
+    out = {}
+    for cid, png in charts.items():
+        w, h = _png_size(png)
+        out[cid] = {"uri": png_data_uri(png), "px_width": w, "px_height": h}
+    return out
 
 
 def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None, progress: Progress = QUIET,
-                     workers: int | None = None, while_waiting: Callable[[], Any] | None = None
+                     workers: int | None = None, before_fork: Callable[[], Any] | None = None,
+                     pages: Mapping[str, Any] | None = None, laid_out: dict[str, Any] | None = None
                      ) -> tuple[list[SectionResult], dict[str, bytes]]:
     """Every enabled section's result and the PNGs of their charts.
 
@@ -450,7 +474,11 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
     section and then drawing its charts; results come back in brief order, and the series each
     worker read are marked used in ``frame`` (provenance). A section whose result cannot be sent
     back is computed again here. With one core everything runs here, charts drawn by a
-    :class:`ChartDrawer` while the next section computes.
+    :class:`ChartDrawer` while the next section computes. ``before_fork`` runs here just before
+    the workers start (it prepares what they inherit).
+
+    ``pages`` (``{"meta", "theme", "previous"}``) asks the workers to lay out each section's PDF
+    pages too (:mod:`report.paged`); they go into ``laid_out`` by part name.
 
     With a cache, the whole outcome is also kept under a key covering all the data and the
     configuration, so a rebuild with unchanged inputs neither computes nor forks.
@@ -461,7 +489,7 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
         if hit is not None:
             return hit
     results, charts = _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
-                                        while_waiting=while_waiting)
+                                        before_fork=before_fork, pages=pages, laid_out=laid_out)
     if memo is not None:
         _memo_store(cache, memo, frame, results, charts)
     return results, charts
@@ -501,7 +529,8 @@ def _memo_store(cache: Cache, memo: str, frame: Frame, results: list[SectionResu
 
 
 def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, progress: Progress,
-                      workers: int | None, while_waiting: Callable[[], Any] | None
+                      workers: int | None, before_fork: Callable[[], Any] | None,
+                      pages: Mapping[str, Any] | None, laid_out: dict[str, Any] | None
                       ) -> tuple[list[SectionResult], dict[str, bytes]]:
     workers = chart_workers() if workers is None else workers
     sections = registry()
@@ -512,31 +541,33 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
             results = compute_sections(frame, config, cache=cache, progress=progress,
                                        on_result=lambda r: drawer.add(r.charts))
             with progress.step("Drawing charts"):
-                charts = drawer.finish(while_waiting=while_waiting)
+                charts = drawer.finish()
         finally:
             drawer.close()
         return results, charts
     results: list[SectionResult] = []
     charts: dict[str, bytes] = {}
     seen: set[str] = set()
-    _FORK_STATE.update(frame=frame, config=config, cache=cache)
+    if before_fork is not None:
+        before_fork()
+    _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages)
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(ids)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_section_worker, sid) for sid in ids]
-            if while_waiting is not None:
-                while_waiting()
             for sid, future in zip(ids, futures):
                 section = sections[sid]
                 try:
-                    res, pngs, used, secs = future.result()
+                    res, pngs, used, secs, laid = future.result()
                 except MacrobriefError:
                     raise
                 except Exception:  # result not picklable, or the worker died: do it here
                     t0 = time.perf_counter()
                     res = _build_section(section, frame, config, cache)
                     pngs = draw_charts([res], frame, config, cache=cache, workers=1)
-                    used, secs = (), time.perf_counter() - t0
+                    used, secs, laid = (), time.perf_counter() - t0, None
+                if laid is not None and laid_out is not None:
+                    laid_out[laid.name] = laid
                 for k in used:
                     frame.get(k)  # provenance: the series the worker read
                 for spec in res.charts:
@@ -545,7 +576,8 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                     seen.add(spec.id)
                 charts.update(pngs)
                 results.append(res)
-                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s (with its charts)")
+                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s "
+                              f"(with its charts{' and pages' if laid is not None else ''})")
     finally:
         _FORK_STATE.clear()
     return results, charts
@@ -574,29 +606,23 @@ def make_brief(
     built_at = built_at or datetime.now(timezone.utc).replace(microsecond=0)
     theme = load_theme(config.brief.colors)
     edition = edition_of(frame.as_of)
-    warm_up = _preload_pdf_engine if "pdf" in formats else None
+    logo_uri = _logo_uri(config.brief.logo) if config.brief.logo else None
+    version = package_version()
+    meta = brief_meta(frame=frame, config=config, edition=edition, built_at=built_at, version=version,
+                      logo_uri=logo_uri)
+    want_pdf = "pdf" in formats
+    laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
     if results is None:
-        results, charts = compute_and_draw(frame, config, cache=cache, progress=progress, while_waiting=warm_up)
+        results, charts = compute_and_draw(
+            frame, config, cache=cache, progress=progress, before_fork=_warm_up_pdf_engine if want_pdf else None,
+            pages={"meta": meta, "theme": theme, "previous": previous} if want_pdf else None, laid_out=laid_out)
     else:
         results = list(results)
-        drawer = ChartDrawer(frame, config, cache=cache, progress=progress)
-        try:
-            for r in results:
-                drawer.add(r.charts)
-            with progress.step("Drawing charts"):
-                charts = drawer.finish(while_waiting=warm_up)
-        finally:
-            drawer.close()
+        with progress.step("Drawing charts"):
+            charts = draw_charts(results, frame, config, cache=cache, progress=progress)
     verdicts = [v for r in results for v in r.verdicts]
-    chart_ctx = {}
-    for cid, png in charts.items():
-        w, h = _png_size(png)
-        chart_ctx[cid] = {"uri": png_data_uri(png), "px_width": w, "px_height": h}
-    logo_uri = None
-    if config.brief.logo:
-        logo_uri = _logo_uri(config.brief.logo)
-    context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_ctx,
-                            edition=edition, built_at=built_at, version=package_version(), previous=previous,
+    context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_entries(charts),
+                            edition=edition, built_at=built_at, version=version, previous=previous,
                             logo_uri=logo_uri)
     files: dict[str, bytes] = {}
     html = None
@@ -607,7 +633,8 @@ def make_brief(
         files["brief.html"] = html.encode("utf-8")
     if "pdf" in formats:
         with progress.step("Rendering PDF"):
-            files["brief.pdf"] = _cached_pdf(html, cache)
+            files["brief.pdf"] = _cached_pdf(html, cache, lambda: render_brief_pdf(
+                context, theme, ready=laid_out, workers=chart_workers()))
     if "tex" in formats:
         from .latex import render_tex
 
@@ -624,18 +651,19 @@ def make_brief(
                  context=context, charts=charts, files=files, built_at=built_at)
 
 
-def _cached_pdf(html: str, cache: Cache | None) -> bytes:
-    """The PDF of ``html``, reused when exactly the same HTML was rendered before.
+def _cached_pdf(html: str, cache: Cache | None, render: Callable[[], bytes]) -> bytes:
+    """The PDF (made by ``render``) of the brief whose HTML is ``html``, reused when exactly the
+    same HTML was rendered before.
 
     The HTML holds everything the PDF shows (charts inline, CSS inline, the build date to the
     day), so an unchanged brief rebuilt the same day skips WeasyPrint entirely.
     """
     if cache is None:
-        return render_pdf(html)
+        return render()
     fp = hashlib.sha256(html.encode("utf-8")).hexdigest()
     pdf = cache.get_bytes("pdf.brief", fp)
     if pdf is None:
-        pdf = render_pdf(html)
+        pdf = render()
         cache.put_bytes("pdf.brief", fp, None, pdf)
     return pdf
 

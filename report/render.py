@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import gc
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,11 @@ from .errors import RenderError
 from .formatting import FILTERS
 from .theme import Theme
 
-__all__ = ["html_environment", "render_html", "render_pdf", "render_css", "png_data_uri", "RestrictedFetcher"]
+__all__ = ["html_environment", "render_html", "render_pdf", "render_css", "png_data_uri", "RestrictedFetcher",
+           "PAGE_MARGINS_MM", "weasy_document"]
+
+#: page margins, top, right, bottom, left (mm): the stylesheet's and the PDF assembly's
+PAGE_MARGINS_MM = (20, 16, 18, 16)
 
 
 def templates_dir() -> Path:
@@ -40,6 +45,7 @@ def html_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters["css_quote"] = lambda text: '"' + css_string(str(text)) + '"'
     return env
 
 
@@ -59,29 +65,41 @@ def css_string(text: str) -> str:
     return "".join(out)
 
 
-def render_css(theme: Theme, *, page_size: str, footer: str, sample: bool = False) -> str:
-    """The stylesheet for one brief (page size, footer text and SAMPLE marking filled in)."""
+def render_css(theme: Theme, *, page_size: str, footer: str, sample: bool = False, layer: str = "whole") -> str:
+    """The stylesheet for one brief (page size, footer text and SAMPLE marking filled in).
+
+    ``layer`` is ``"whole"`` for the brief as one document, ``"part"`` for a part of the PDF laid
+    out alone (no running header or footer, no paper colour) or ``"frame"`` for the PDF's frame
+    document (see :mod:`report.paged`).
+    """
     env = html_environment()
     try:
         return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer,
-                                                       sample=sample)
+                                                       sample=sample, layer=layer, margins_mm=PAGE_MARGINS_MM)
     except jinja2.TemplateError as exc:
         raise RenderError(f"template brief.css.j2: {exc}") from None
 
 
+def brief_css(meta: Mapping[str, Any], theme: Theme, *, layer: str = "whole") -> str:
+    """:func:`render_css` for the brief described by ``meta`` (the context's ``meta``)."""
+    footer = f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
+    return render_css(theme, page_size=meta["page_size"], footer=css_string(footer), sample=bool(meta["sample"]),
+                      layer=layer)
+
+
+def render_template(name: str, **values: Any) -> str:
+    """An HTML template rendered with ``values``; template errors become :class:`RenderError`."""
+    try:
+        return html_environment().get_template(name).render(**values)
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template {name}: missing context value ({exc})") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template {name}: {exc}") from None
+
+
 def render_html(context: Mapping[str, Any], theme: Theme) -> str:
     """The self-contained HTML brief (CSS and charts inline)."""
-    env = html_environment()
-    meta = context["meta"]
-    footer = f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
-    footer = css_string(footer)
-    css = render_css(theme, page_size=meta["page_size"], footer=footer, sample=bool(meta["sample"]))
-    try:
-        return env.get_template("brief.html.j2").render(**context, css=css, theme=theme)
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"template brief.html.j2: missing context value ({exc})") from None
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"template brief.html.j2: {exc}") from None
+    return render_template("brief.html.j2", **context, css=brief_css(context["meta"], theme), theme=theme)
 
 
 class RestrictedFetcher:
@@ -112,8 +130,15 @@ class RestrictedFetcher:
         raise ValueError(f"refused to fetch {url} while rendering (only inline data and template files)")
 
 
-def render_pdf(html: str, *, base_dir: Path | None = None, title: str = "") -> bytes:
-    """PDF bytes of the HTML through WeasyPrint (print media), with the fetcher restricted."""
+@contextmanager
+def weasy_document(html: str, *, base_dir: Path | None = None) -> Iterator[Any]:
+    """WeasyPrint's laid-out document of ``html`` (print media), with the fetcher restricted.
+
+    Use the document (its pages, ``write_pdf``) inside the ``with`` block: the cyclic garbage
+    collector is paused meanwhile (WeasyPrint allocates millions of short-lived objects, and with
+    the build's data in memory the collector would rescan that heap again and again). WeasyPrint's
+    errors, and any reference to a resource outside the allowed ones, become :class:`RenderError`.
+    """
     try:
         import weasyprint
     except OSError as exc:  # missing Pango/HarfBuzz system libraries
@@ -122,19 +147,36 @@ def render_pdf(html: str, *, base_dir: Path | None = None, title: str = "") -> b
     fetcher = RestrictedFetcher(roots)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    # WeasyPrint allocates millions of short-lived objects; with the build's data in memory the
-    # cyclic garbage collector would rescan that heap again and again. Paused while rendering.
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        doc = weasyprint.HTML(string=html, base_url=str(base_dir or templates_dir()), url_fetcher=fetcher,
-                              encoding="utf-8")
-        pdf = doc.write_pdf()
-    except Exception as exc:  # WeasyPrint raises assorted errors on bad input
-        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+        try:
+            doc = weasyprint.HTML(string=html, base_url=str(base_dir or templates_dir()), url_fetcher=fetcher,
+                                  encoding="utf-8").render()
+        except Exception as exc:  # WeasyPrint raises assorted errors on bad input
+            raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+        _check_fetches(fetcher)
+        yield doc
+        _check_fetches(fetcher)  # anything fetched while the PDF was written
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def _check_fetches(fetcher: RestrictedFetcher) -> None:
     if fetcher.refused:
         raise RenderError(f"the brief referenced external resources: {', '.join(fetcher.refused[:3])}")
-    return pdf
+
+
+def write_pdf(doc: Any) -> bytes:
+    """PDF bytes of a document laid out by :func:`weasy_document` (call inside its block)."""
+    try:
+        return doc.write_pdf()
+    except Exception as exc:  # WeasyPrint raises assorted errors on bad input
+        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
+
+
+def render_pdf(html: str, *, base_dir: Path | None = None) -> bytes:
+    """PDF bytes of the HTML through WeasyPrint (print media), with the fetcher restricted."""
+    with weasy_document(html, base_dir=base_dir) as doc:
+        return write_pdf(doc)

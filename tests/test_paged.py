@@ -1,0 +1,165 @@
+"""The PDF laid out in parts (report/paged.py): the parts put together read as one document,
+whichever process laid them out, with every link, bookmark and page number where it belongs."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import numpy as np
+import pypdf
+import pytest
+from _brief_fixtures import BUILT, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
+from _system import require_tool
+from PIL import Image
+
+from report import paged
+from report.pipeline import make_brief
+from report.render import render_pdf
+from report.theme import load_theme
+
+
+@pytest.fixture(scope="module")
+def brief():
+    frame = synthetic_frame()
+    return make_brief(frame, brief_config(), formats=("html",), results=[every_block_section(frame), error_section()],
+                      built_at=BUILT, previous=previous_edition(frame))
+
+
+@pytest.fixture(scope="module")
+def serial(brief):
+    return pypdf.PdfReader(io.BytesIO(paged.render_brief_pdf(brief.context, load_theme(), workers=1)))
+
+
+@pytest.fixture(scope="module")
+def parallel(brief):
+    return pypdf.PdfReader(io.BytesIO(paged.render_brief_pdf(brief.context, load_theme(), workers=2)))
+
+
+def _texts(reader):
+    return [re.sub(r"\s+", " ", p.extract_text()) for p in reader.pages]
+
+
+def _outline(reader, items=None, depth=0):
+    out = []
+    for o in reader.outline if items is None else items:
+        if isinstance(o, list):
+            out += _outline(reader, o, depth + 1)
+        else:
+            out.append((depth, o.title, reader.get_destination_page_number(o)))
+    return out
+
+
+def test_parts_laid_out_in_parallel_give_the_same_pdf_as_one_process(serial, parallel):
+    assert _texts(serial) == _texts(parallel)
+    assert _outline(serial) == _outline(parallel)
+
+
+def test_the_parts_make_one_document_in_brief_order(serial, brief):
+    texts = _texts(serial)
+    n = len(texts)
+    # one page number per page, counted over the whole document
+    for i, t in enumerate(texts, 1):
+        assert t.count(f"Page {i} of {n}") == 1, i
+    starts, after = {}, -1
+    for name, marker in [("cover", "Verdict board"), ("summary", "Key numbers"), ("section", "5. Constructed section"),
+                         ("error", "6. Broken section"), ("methods", "Method notes"), ("records", "Data provenance")]:
+        starts[name] = after = next(i for i, t in enumerate(texts) if marker in t and i > after)
+    assert list(starts.values()) == sorted(starts.values())
+    assert "Disclaimer" in texts[-1]
+    # each part draws its own running header: a section's continuation page carries its title
+    sec = starts["section"]
+    follow = [t for t in texts[sec + 1:starts["error"]]]
+    assert follow and all("5. Constructed section" in t for t in follow)
+
+
+def test_contents_page_numbers_and_outline_point_at_the_right_pages(serial):
+    texts = _texts(serial)
+    toc = next(t for t in texts if "Contents" in t)
+    for title in ("5. Constructed section", "6. Broken section"):
+        listed = int(re.search(rf"{re.escape(title)}\s*\.*\s*(\d+)", toc).group(1))
+        first = next(i for i, t in enumerate(texts, 1) if t.lstrip().startswith(f"Page {i}") and title in t
+                     and "Contents" not in t)
+        assert listed == first, title
+    outline = {title: page for _, title, page in _outline(serial)}
+    assert outline["5. Constructed section"] + 1 == int(re.search(r"5\. Constructed section\s*\.*\s*(\d+)",
+                                                                  toc).group(1))
+    for depth, title, page in _outline(serial):
+        if depth == 1:  # a subheading's bookmark is on the page that prints it
+            assert title.split()[0] in texts[page], title
+
+
+def _link_targets(reader):
+    """{source page: [target page of each internal link on it]}."""
+    names = reader.named_destinations
+    out = {}
+    for p, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") != "/Link":
+                continue
+            dest = a.get("/Dest") if "/Dest" in a else a.get("/A", {}).get("/D")
+            if dest is None:
+                continue
+            if isinstance(dest, str):
+                target = reader.get_destination_page_number(names[dest])
+            else:
+                target = reader.get_page_number(dest[0].get_object())
+            out.setdefault(p, []).append(target)
+    return out
+
+
+def test_links_jump_to_the_page_of_their_target(serial, brief):
+    texts = _texts(serial)
+    links = _link_targets(serial)
+    toc_page = next(i for i, t in enumerate(texts) if "Contents" in t)
+    section_start = next(i for i, t in enumerate(texts) if i > toc_page and "5. Constructed section" in t)
+    broken_start = next(i for i, t in enumerate(texts) if i > toc_page and "6. Broken section" in t)
+    # the contents lead to the pages where the sections start
+    assert {section_start, broken_start} <= set(links[toc_page])
+    # the verdict board's rows lead to the verdict cards, printed on the section's pages
+    board = set(links[0])
+    assert section_start in board
+    assert all(section_start <= t < broken_start for t in board), board
+    assert all("Alpha signal" in texts[t] or "Beta" in texts[t] for t in board)
+
+
+def test_part_pages_are_drawn_upright_under_the_frame(tmp_path):
+    """A part page drawn onto a frame page keeps its orientation and position (the frame's own
+    drawing state is restored first): ink at the part's top-left shows at the page's top-left."""
+    require_tool("pdftoppm")
+    css = "@page { size: A4; margin: 0 } body { margin: 0 }"
+    part = render_pdf(f'<html><head><style>{css} html {{ background: transparent }}</style></head>'
+                      '<body><div style="width: 40mm; height: 30mm; background: black"></div></body></html>')
+    frame = render_pdf(f'<html><head><style>{css} @page {{ @bottom-right {{ content: "Page " counter(page) }} }}'
+                       '</style></head><body><p style="margin-top: 200mm">frame</p></body></html>')
+    pdf = paged.assemble(frame, [part], {0: (0, 0)})
+    (tmp_path / "a.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", "-png", str(tmp_path / "a.pdf"), str(tmp_path / "p")],
+                   check=True, timeout=120)
+    img = np.asarray(Image.open(next(tmp_path.glob("p-*.png"))).convert("L"))
+    h, w = img.shape
+    top_left = img[: h // 12, : w // 8]
+    bottom_left = img[-h // 12:, : w // 8]
+    assert (top_left < 60).mean() > 0.8 and (bottom_left < 60).mean() < 0.05
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "frame" in text and "Page 1" in text
+
+
+def test_part_pages_and_frame_pages_must_match_one_to_one():
+    from report.errors import RenderError
+
+    blank = paged.PageMarks((), (), ())
+    cover = paged.LaidOutPart("cover", None, b"", (blank, blank))
+    section = paged.LaidOutPart("section:x", "1. X", b"", (blank,))
+    markers = {"mb-frame-cover-1": 0, "mb-frame-cover-2": 1, "mb-frame-section-x-1": 2}
+    assert paged._placement(markers, [cover, section], 3) == {0: (0, 0), 1: (0, 1), 2: (1, 0)}
+    # a part page whose marker never reached the frame, two part pages on one frame page, or a
+    # frame page standing for nothing: each is an error, never a silently shifted document
+    with pytest.raises(RenderError, match="page 1 of part 'section:x' has no page of its own"):
+        paged._placement({k: v for k, v in markers.items() if "section" not in k}, [cover, section], 3)
+    with pytest.raises(RenderError, match="no page of its own"):
+        paged._placement({**markers, "mb-frame-section-x-1": 1}, [cover, section], 3)
+    with pytest.raises(RenderError, match="stand for no part's page"):
+        paged._placement(markers, [cover, section], 4)
