@@ -92,7 +92,7 @@ DEFAULT_RIDGE = 1e-5
 Kind = Literal["zero", "par", "cmt"]
 _KINDS = ("zero", "par", "cmt")
 _BILL_MAX = 1.0 + 1e-9  # CMT tenors up to one year are bills
-_CHUNK_ELEMENTS = 1 << 21  # grid-search work array size (doubles) per block of dates
+_CHUNK_ELEMENTS = 1 << 14  # grid-search work array size (doubles, 128 KB) per block of dates: stays in cache
 
 
 # --- curves from parameters ----------------------------------------------------------------
@@ -171,6 +171,16 @@ def nss_zero(params, maturities) -> np.ndarray:
 def _zero(p: np.ndarray, m: np.ndarray) -> np.ndarray:
     """:func:`nss_zero` on checked inputs: ``p`` a float array (..., 6), ``m`` positive years."""
     return _zero_from_loadings(nss_loadings(m, p[..., 4], p[..., 5]), p)
+
+
+def _pair_loadings(m: np.ndarray, tau1: np.ndarray, tau2: np.ndarray) -> np.ndarray:
+    """:func:`nss_loadings` of many dates' decays (1-d ``tau1``, ``tau2``), computed once per
+    distinct pair: curves fitted on a decay grid share a few hundred pairs over thousands of
+    dates."""
+    nan2 = np.isnan(tau2)
+    key = np.column_stack([tau1, np.where(nan2, 0.0, tau2), nan2])
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    return nss_loadings(m, uniq[:, 0], np.where(uniq[:, 2] > 0, np.nan, uniq[:, 1]))[inv.ravel()]
 
 
 def _zero_from_loadings(load: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -481,8 +491,15 @@ def _fit_block(y: np.ndarray, obs: _Obs, svensson: bool, *,
     return full, taus1, taus2
 
 
-def _resid(y: np.ndarray, params: np.ndarray, obs: _Obs) -> np.ndarray:
-    _, value = _model_values(params[:, :4], params[:, 4], params[:, 5], obs)
+def _resid(y: np.ndarray, params: np.ndarray, obs: _Obs, *, by_pair: bool = False) -> np.ndarray:
+    """Observed minus model values; ``by_pair`` computes the loadings once per distinct decay
+    pair (for many dates)."""
+    loadings = None
+    if by_pair:
+        t1, t2 = params[:, 4], params[:, 5]
+        loadings = (_pair_loadings(obs.mats, t1, t2),
+                    _pair_loadings(obs.sched.times, t1, t2) if obs.sched is not None else None)
+    _, value = _model_values(params[:, :4], params[:, 4], params[:, 5], obs, loadings=loadings)
     return y - value
 
 
@@ -746,7 +763,7 @@ def fit_nss_history(
             b1, b2 = (min(tau1_grid), max(tau1_grid)), (min(tau2_grid), max(tau2_grid))
             p = np.vstack([_refine_one(yv[i], p[i], obs, b1, b2, ridge) for i in range(len(rows))])
         params[rows] = p
-        resid[np.ix_(rows, np.flatnonzero(cols))] = _resid(yv, p, obs) * 100.0
+        resid[np.ix_(rows, np.flatnonzero(cols))] = _resid(yv, p, obs, by_pair=True) * 100.0
         models[rows] = chosen
     fitted = np.isfinite(params[:, 0])
     idx = frame.index
@@ -788,7 +805,8 @@ def zero_curve_history(params: pd.DataFrame, *, months: Sequence[int] = tuple(ra
     mo = np.asarray(months, dtype=int)
     if mo.ndim != 1 or mo.size == 0 or np.any(mo <= 0):
         raise ValueError("months must be positive integers")
-    z = nss_zero(params, mo / 12.0)
+    p = _as_params(params)
+    z = _zero_from_loadings(_pair_loadings(_maturities(mo / 12.0), p[:, 4], p[:, 5]), p)
     return pd.DataFrame(z, index=params.index, columns=[int(x) for x in mo])
 
 

@@ -207,6 +207,36 @@ def test_zero_curve_history_columns_are_months():
     assert_allclose(z.iloc[0].to_numpy(), params[0].zero([1 / 12, 2, 10]), atol=5e-3)
 
 
+def test_zero_curve_history_equals_each_curve_evaluated_on_its_own():
+    """Curves sharing decay pairs (and Nelson-Siegel rows): the same numbers as evaluating every
+    row's loadings (exactly) and as each curve on its own (to rounding)."""
+    rng = np.random.default_rng(7)
+    n = 300
+    p = np.column_stack([rng.normal(4, 1, n), rng.normal(-1, 1, n), rng.normal(0, 1, n), rng.normal(0, 1, n),
+                         rng.choice([0.4, 1.3, 2.5], n), rng.choice([np.nan, 4.0, 9.0], n)])
+    p[np.isnan(p[:, 5]), 3] = 0.0
+    params = pd.DataFrame(p, index=pd.date_range("2001-01-01", periods=n), columns=list(PARAM_NAMES))
+    months = np.array([1, 6, 24, 120, 360])
+    z = zero_curve_history(params, months=months)
+    np.testing.assert_array_equal(z.to_numpy(), nss_zero(params, months / 12))
+    for i in (0, 1, 77, n - 1):
+        assert_allclose(z.iloc[i].to_numpy(), NSSParams.from_array(p[i]).zero(months / 12), rtol=1e-14, atol=0)
+
+
+def test_history_fit_does_not_depend_on_how_dates_are_chunked(monkeypatch):
+    import analytics.nss as nss_module
+
+    frame, _ = _history_frame(n_days=60)
+    cmt = frame.copy()
+    cmt.iloc[:, 4:] = nss_par(np.vstack([NSSParams(4.5 + 0.01 * i, -1.0, -1.5, 2.0, 1.3, 9.0).to_array()
+                                         for i in range(60)]), TENORS[4:])
+    base = fit_nss_history(cmt, kind="cmt")
+    monkeypatch.setattr(nss_module, "_CHUNK_ELEMENTS", 1)  # one date per grid-search block
+    one_by_one = fit_nss_history(cmt, kind="cmt")
+    pd.testing.assert_frame_equal(one_by_one.params, base.params)
+    assert len(base.params) == 60 and (base.model == "NSS").all()
+
+
 def test_input_errors():
     frame, _ = _history_frame(n_days=3)
     with pytest.raises(ValueError, match="kind must be one of"):
