@@ -14,6 +14,7 @@ import pypdf
 import pytest
 from _brief_fixtures import BUILT, NASTY, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
 from matplotlib.figure import Figure
+from PIL import Image
 
 from report.charts import DRAWERS, downsample, footer_text, recession_spans, render_chart
 from report.errors import RenderError
@@ -279,3 +280,65 @@ def test_long_tables_go_out_in_chunks_with_every_row(brief):
     assert body.count('<thead class="again">') == 2
     assert re.findall(r'<th scope="row">row (\d\d)</th>', body) == [f"{i:02d}" for i in range(45)]
     assert "@media screen { thead.again { display: none; } }" in html
+
+
+def _png_bytes(img: Image.Image, **save) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", **save)
+    return buf.getvalue()
+
+
+def _idat(png: bytes) -> bytes:
+    out, pos = [], 8
+    while pos < len(png):
+        n = int.from_bytes(png[pos:pos + 4], "big")
+        if png[pos + 4:pos + 8] == b"IDAT":
+            out.append(png[pos + 8:pos + 8 + n])
+        pos += 12 + n
+    return b"".join(out)
+
+
+def test_pngs_reach_the_pdf_pixel_for_pixel_whichever_way_they_are_embedded():
+    """8-bit RGB and grey PNGs (the charts among them) go into the PDF with their own compressed
+    data, not deflated a second time; a palette PNG is converted by WeasyPrint as before: every
+    image reads back with the pixels it was given."""
+    rng = np.random.default_rng(5)
+    rgb = Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8), "RGB")
+    grey = Image.fromarray(rng.integers(0, 256, (29, 41), dtype=np.uint8), "L")
+    chart = render_chart(ChartSpec(id="c", kind="bars", title="Bars", alt="Two bars",
+                                   data={"labels": ["a", "b"], "values": [1.0, -2.0]}), theme=load_theme(),
+                         as_of=pd.Timestamp("2025-04-11").date(), dpi=60)
+    cases = {
+        "chart": (chart, np.asarray(Image.open(io.BytesIO(chart)).convert("RGB")), True),
+        # saved unlike WeasyPrint would save them again, so that a second deflate would show
+        "rgb": (_png_bytes(rgb, compress_level=1), np.asarray(rgb), True),
+        "grey": (_png_bytes(grey, compress_level=9), np.asarray(grey), True),
+        "palette": (_png_bytes(rgb.quantize(16)), np.asarray(rgb.quantize(16).convert("RGB")), False),
+    }
+    imgs = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" style="width: 30mm">'
+                   for png, _, _ in cases.values())
+    pdf = render_pdf(f"<html><body>{imgs}</body></html>")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    got = [np.asarray(im.image) for im in reader.pages[0].images]
+    assert len(got) == len(cases)
+    for (name, (png, want, passed)), pixels in zip(cases.items(), got):
+        assert pixels.shape[:2] == want.shape[:2], name
+        assert np.array_equal(pixels.reshape(want.shape), want), name
+        assert (_idat(png) in pdf) is passed, name
+
+
+def test_only_plain_8_bit_pngs_are_passed_through():
+    from report.render import _png_idat
+
+    rng = np.random.default_rng(6)
+    rgb = Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8), "RGB")
+    png = _png_bytes(rgb)
+    assert _png_idat(Image.open(io.BytesIO(png))) == _idat(png)
+    # the same header marked interlaced, or 16-bit, is left to WeasyPrint
+    for offset, value in ((28, 1), (24, 16)):
+        bad = bytearray(png)
+        bad[offset] = value
+        img = Image.open(io.BytesIO(png))
+        img.fp = io.BytesIO(bytes(bad))
+        assert _png_idat(img) is None
+    assert _png_idat(Image.open(io.BytesIO(_png_bytes(rgb.convert("RGBA"))))) is None
