@@ -397,8 +397,9 @@ def track_record(
     # runs are left out and the latest 12 kept
     first = np.flatnonzero(np.r_[True, vals[1:] != vals[:-1]])
     last = np.r_[first[1:] - 1, len(vals) - 1]
+    keep = np.flatnonzero(vals[first] != rule_spec.scale[0])[-12:]
     days = states.index
-    severe = [(days[a].date(), days[b].date(), vals[a]) for a, b in zip(first, last) if vals[a] != rule_spec.scale[0]]
+    episodes = tuple((days[first[i]].date(), days[last[i]].date(), vals[first[i]]) for i in keep)
     return TrackRecord(
         rule_id=rule_spec.id,
         outcome=outcome_label,
@@ -409,7 +410,7 @@ def track_record(
         by_state=by_state,
         baseline=_stats("all weeks", outcome, total, hit_threshold),
         hit_threshold=hit_threshold,
-        episodes=tuple(severe[-12:]),
+        episodes=episodes,
     )
 
 
