@@ -1,13 +1,14 @@
 """Charts in the house style, drawn from :class:`~report.sections.base.ChartSpec` objects.
 
 Every chart is an explicit matplotlib ``Figure`` on the Agg canvas (no pyplot, no global
-``rcParams``), laid out with ``constrained`` layout, saved as PNG at print resolution, with
-the source line and as-of date under it. Long series are reduced to about
-``theme.chart["max_points"]`` points per line by keeping each bucket's minimum and maximum,
-so spikes survive.
+``rcParams``), laid out from the measured extents of its labels and legend (:func:`_arrange`),
+drawn once and saved as PNG at print resolution, with the source line and as-of date under it.
+Long series are reduced to about ``theme.chart["max_points"]`` points per line by keeping each
+bucket's minimum and maximum, so spikes survive.
 
 A draw function is registered per ``kind`` with :func:`drawer`; it receives the axes, the
-spec's ``data`` and the theme.
+spec's ``data`` and the theme. It may add a twin y axis (``twinx``) or axes inset in the plot
+area's coordinates (a colour bar); the layout makes room for both.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .errors import RenderError
 from .sections.base import ChartSpec, source_line
 from .theme import Theme
 
-__all__ = ["DRAWERS", "drawer", "render_chart", "build_figure", "downsample", "recession_spans"]
+__all__ = ["DRAWERS", "build_figure", "downsample", "drawer", "recession_spans", "render_chart"]
 
 DrawFn = Callable[[Figure, Axes, Mapping[str, Any], Theme, ChartSpec], None]
 DRAWERS: dict[str, DrawFn] = {}
@@ -278,7 +279,7 @@ def _heatmap(fig: Figure, ax: Axes, data: Mapping[str, Any], theme: Theme, spec:
     pal = theme.palette
     cmap = LinearSegmentedColormap.from_list("house_heat", [pal["paper"], theme.states["watch"],
                                                             theme.states["severe"]])
-    cmap.set_bad(pal["accent_soft"])  # no data: a pale tint, distinct from a zero score
+    cmap = cmap.with_extremes(bad=pal["accent_soft"])  # no data: a pale tint, distinct from a zero score
     step = dates[-1] - dates[-2] if len(dates) > 1 else pd.Timedelta(days=31)
     edges = date2num(dates.append(pd.DatetimeIndex([dates[-1] + step])).to_pydatetime())
     mesh = ax.pcolormesh(edges, np.arange(len(rows) + 1), np.ma.masked_invalid(vals), cmap=cmap,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,13 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from report.charts import build_figure, downsample, figure_size, recession_spans, render_chart
+from report.charts import (
+    build_figure,
+    downsample,
+    figure_size,
+    recession_spans,
+    render_chart,
+)
 from report.sections.base import ChartSpec
 from report.theme import load_theme
 
@@ -210,7 +217,7 @@ def _downsample_reference(values: np.ndarray, max_points: int) -> list[int]:
         return list(range(n))
     edges = np.linspace(0, n, max_points // 2 + 1).astype(int)  # the buckets, as documented
     kept = {0, n - 1}
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in pairwise(edges):
         if b > a:
             seg = list(values[a:b])
             kept.add(a + seg.index(min(seg)))
