@@ -125,8 +125,9 @@ def _maturities(maturities, name: str = "maturities") -> np.ndarray:
 def _hump(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(1 - e^{-x}) / x`` and ``e^{-x}`` with the ``x -> 0`` limit handled."""
     ex = np.exp(-x)
+    big = x > 1e-8
     with np.errstate(invalid="ignore", divide="ignore"):
-        slope = np.where(x > 1e-8, -np.expm1(-x) / np.where(x > 1e-8, x, 1.0), 1.0 - x / 2.0)
+        slope = np.where(big, -np.expm1(-x) / np.where(big, x, 1.0), 1.0 - x / 2.0)
     return slope, ex
 
 
@@ -375,28 +376,31 @@ class _Obs:
     is_par: np.ndarray  # (m,) True where the observation is a par yield
     freq: int
     sched: _Schedule | None
+    points: np.ndarray  # (m + n,) the maturities, then the n coupon times
 
 
 def _obs(mats: np.ndarray, is_par: np.ndarray, freq: int) -> _Obs:
     if not is_par.any():
-        return _Obs(mats, is_par, freq, None)
+        return _Obs(mats, is_par, freq, None, mats)
     _check_freq(freq)
-    return _Obs(mats, is_par, freq, _schedule(mats[is_par], freq))
+    sched = _schedule(mats[is_par], freq)
+    return _Obs(mats, is_par, freq, sched, np.concatenate([mats, sched.times]))
 
 
-def _model_values(betas: np.ndarray, taus1: np.ndarray, taus2: np.ndarray, obs: _Obs, *,
+def _model_values(params: np.ndarray, obs: _Obs, *,
                   loadings: tuple[np.ndarray, np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Model zero and fitting-unit values for per-date parameters.
+    """Model zero and fitting-unit values for per-date parameters ``params`` (D, 6).
 
     Returns ``(zero, value)``, each (D, m): ``value`` is the par yield (as :func:`nss_par`)
     where ``obs.is_par`` and the zero yield elsewhere. ``loadings``, when given, are
     :func:`nss_loadings` of the dates' decays at ``obs.mats`` and at the coupon times
-    (None without par yields), shapes (D, m, 4) and (D, n, 4).
+    (None without par yields), shapes (D, m, 4) and (D, n, 4); otherwise they are evaluated
+    here, at both sets of points at once.
     """
-    params = np.column_stack([betas, taus1, taus2])
     if loadings is None:
-        zload = nss_loadings(obs.mats, taus1, taus2)
-        cload = nss_loadings(obs.sched.times, taus1, taus2) if obs.sched is not None else None
+        load = nss_loadings(obs.points, params[:, 4], params[:, 5])
+        m = len(obs.mats)
+        zload, cload = load[:, :m], (load[:, m:] if obs.sched is not None else None)
     else:
         zload, cload = loadings
     zero = _zero_from_loadings(zload, params)
@@ -481,7 +485,8 @@ def _fit_block(y: np.ndarray, obs: _Obs, svensson: bool, *,
             break
         full = np.zeros((D, 4))
         full[:, :k] = betas
-        zero, value = _model_values(full, g1[best], g2[best], obs, loadings=(zgrid[best], cgrid[best]))
+        zero, value = _model_values(np.column_stack([full, g1[best], g2[best]]), obs,
+                                    loadings=(zgrid[best], cgrid[best]))
         adj = np.where(is_par[None, :], zero - value, 0.0)
     taus1, taus2 = g1[best], g2[best]
     if is_par.any() and gn_iters:
@@ -499,7 +504,7 @@ def _resid(y: np.ndarray, params: np.ndarray, obs: _Obs, *, by_pair: bool = Fals
         t1, t2 = params[:, 4], params[:, 5]
         loadings = (_pair_loadings(obs.mats, t1, t2),
                     _pair_loadings(obs.sched.times, t1, t2) if obs.sched is not None else None)
-    _, value = _model_values(params[:, :4], params[:, 4], params[:, 5], obs, loadings=loadings)
+    _, value = _model_values(params, obs, loadings=loadings)
     return y - value
 
 
@@ -638,7 +643,7 @@ def fit_nss(
     p = np.concatenate([betas[0], [t1[0], t2[0]]])
     if refine:
         p = _refine_one(yv, p, obs, (min(tau1_grid), max(tau1_grid)), (min(tau2_grid), max(tau2_grid)), ridge)
-    _, fitted = _model_values(p[None, :4], p[None, 4], p[None, 5], obs)
+    _, fitted = _model_values(p[None, :], obs)
     resid = (yv - fitted[0]) * 100.0
     return NSSFit(
         params=NSSParams.from_array(p),
