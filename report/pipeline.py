@@ -38,7 +38,7 @@ from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
 from .progress import QUIET, Progress
-from .paged import render_brief_pdf
+from .paged import appendix_parts, cover_part, lay_out, render_brief_pdf
 from .render import png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
@@ -436,6 +436,14 @@ def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[st
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
     t0 = time.perf_counter()
     res = _build_section(registry()[sid], frame, config, cache)
+    early = _FORK_STATE.get("early")
+    if early is not None:  # the result at once, before the charts and pages
+        lock, conn = early
+        with lock:
+            try:
+                conn.send((sid, res, frame.used))
+            except Exception:  # a result that cannot be pickled: the parent does without it
+                conn.send((sid, None, ()))
     drawer = ChartDrawer(frame, config, cache=cache, workers=1)
     try:
         drawer.add(res.charts)
@@ -466,7 +474,8 @@ def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
 
 def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None, progress: Progress = QUIET,
                      workers: int | None = None, before_fork: Callable[[], Any] | None = None,
-                     pages: Mapping[str, Any] | None = None, laid_out: dict[str, Any] | None = None
+                     pages: Mapping[str, Any] | None = None, laid_out: dict[str, Any] | None = None,
+                     on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None = None
                      ) -> tuple[list[SectionResult], dict[str, bytes]]:
     """Every enabled section's result and the PNGs of their charts.
 
@@ -478,7 +487,10 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
     the workers start (it prepares what they inherit).
 
     ``pages`` (``{"meta", "theme", "previous"}``) asks the workers to lay out each section's PDF
-    pages too (:mod:`report.paged`); they go into ``laid_out`` by part name.
+    pages too (:mod:`report.paged`); they go into ``laid_out`` by part name. ``on_results`` is
+    called, in brief order, with every result as soon as all are computed (before their charts
+    and pages are done) and with the workers' ``submit``: work that needs every result but no
+    chart (the cover, the appendix) joins the queue while the last charts are drawn.
 
     With a cache, the whole outcome is also kept under a key covering all the data and the
     configuration, so a rebuild with unchanged inputs neither computes nor forks.
@@ -489,7 +501,8 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
         if hit is not None:
             return hit
     results, charts = _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
-                                        before_fork=before_fork, pages=pages, laid_out=laid_out)
+                                        before_fork=before_fork, pages=pages, laid_out=laid_out,
+                                        on_results=on_results)
     if memo is not None:
         _memo_store(cache, memo, frame, results, charts)
     return results, charts
@@ -530,7 +543,8 @@ def _memo_store(cache: Cache, memo: str, frame: Frame, results: list[SectionResu
 
 def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, progress: Progress,
                       workers: int | None, before_fork: Callable[[], Any] | None,
-                      pages: Mapping[str, Any] | None, laid_out: dict[str, Any] | None
+                      pages: Mapping[str, Any] | None, laid_out: dict[str, Any] | None,
+                      on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None
                       ) -> tuple[list[SectionResult], dict[str, bytes]]:
     workers = chart_workers() if workers is None else workers
     sections = registry()
@@ -550,11 +564,18 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
     seen: set[str] = set()
     if before_fork is not None:
         before_fork()
-    _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages)
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False) if on_results is not None else (None, None)
+    _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages,
+                       early=(ctx.Lock(), writer) if writer is not None else None)
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(ids)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(ids)), mp_context=ctx) as pool:
             futures = [pool.submit(_section_worker, sid) for sid in ids]
+            if reader is not None:
+                early = _early_results(reader, dict(zip(ids, futures)), frame)
+                if len(early) == len(ids):
+                    frame.get("recession")  # read by every worker's chart drawer (provenance)
+                    on_results([early[sid] for sid in ids], pool.submit)
             for sid, future in zip(ids, futures):
                 section = sections[sid]
                 try:
@@ -580,7 +601,31 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                               f"(with its charts{' and pages' if laid is not None else ''})")
     finally:
         _FORK_STATE.clear()
+        for conn in (reader, writer):
+            if conn is not None:
+                conn.close()
     return results, charts
+
+
+def _early_results(reader: Any, futures: Mapping[str, Any], frame: Frame) -> dict[str, SectionResult]:
+    """The results the section workers send as soon as they have them (see :func:`_section_worker`),
+    until every section has sent or finished (a worker that failed sends nothing; its section is
+    dealt with when its future is collected). The series each worker read are marked used."""
+    out: dict[str, SectionResult] = {}
+    pending = set(futures)
+    while pending:
+        if reader.poll(0.02):
+            sid, res, used = reader.recv()
+            pending.discard(sid)
+            if res is not None:
+                out[sid] = res
+            for k in used:
+                frame.get(k)
+            continue
+        for sid in [s for s in pending if futures[s].done()]:
+            if not reader.poll(0):  # finished without a word: failed before its result was ready
+                pending.discard(sid)
+    return out
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -612,10 +657,20 @@ def make_brief(
                       logo_uri=logo_uri)
     want_pdf = "pdf" in formats
     laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
+    early: dict[str, Any] = {}  # the cover and appendix, laid out while the last charts are drawn
+
+    def lay_out_cover_and_appendix(done: list[SectionResult], submit: Callable[..., Any]) -> None:
+        ctx = build_context(frame=frame, config=config, theme=theme, results=done, charts={}, edition=edition,
+                            built_at=built_at, version=version, previous=previous, logo_uri=logo_uri)
+        early["context"] = {"cover": ctx["cover"], "appendix": ctx["appendix"]}
+        for part in sorted([cover_part(ctx, theme), *appendix_parts(ctx, theme)], key=lambda p: -len(p.html)):
+            early[part.name] = submit(lay_out, part)
+
     if results is None:
         results, charts = compute_and_draw(
             frame, config, cache=cache, progress=progress, before_fork=_warm_up_pdf_engine if want_pdf else None,
-            pages={"meta": meta, "theme": theme, "previous": previous} if want_pdf else None, laid_out=laid_out)
+            pages={"meta": meta, "theme": theme, "previous": previous} if want_pdf else None, laid_out=laid_out,
+            on_results=lay_out_cover_and_appendix if want_pdf else None)
     else:
         results = list(results)
         with progress.step("Drawing charts"):
@@ -624,6 +679,12 @@ def make_brief(
     context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_entries(charts),
                             edition=edition, built_at=built_at, version=version, previous=previous,
                             logo_uri=logo_uri)
+    if early.pop("context", None) == {"cover": context["cover"], "appendix": context["appendix"]}:
+        for name, future in early.items():  # done: the workers are shut down with their queue empty
+            try:
+                laid_out[name] = future.result()
+            except Exception:  # laid out again with the rest of the PDF, which reports any error
+                pass
     files: dict[str, bytes] = {}
     html = None
     if "html" in formats or "pdf" in formats:

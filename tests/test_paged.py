@@ -4,6 +4,7 @@ whichever process laid them out, with every link, bookmark and page number where
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 
@@ -163,3 +164,43 @@ def test_part_pages_and_frame_pages_must_match_one_to_one():
         paged._placement({**markers, "mb-frame-section-x-1": 1}, [cover, section], 3)
     with pytest.raises(RenderError, match="stand for no part's page"):
         paged._placement(markers, [cover, section], 4)
+
+
+#: parts laid out in the test's own process (see the test below)
+_LAID_OUT_HERE: list[str] = []
+_MAIN_PID = os.getpid()
+
+
+def _spy_lay_out(part):
+    if os.getpid() == _MAIN_PID:
+        _LAID_OUT_HERE.append(part.name)
+    return _REAL_LAY_OUT(part)
+
+
+_REAL_LAY_OUT = paged.lay_out
+
+
+def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch):
+    """With workers, each section's pages are laid out by the worker that computed it and the
+    cover and appendix by the workers while the last charts are drawn: the main process lays out
+    the summary (whose contents need the other parts' lengths) and the frame only."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are forked processes")
+    from report.config import default_config
+
+    frame = synthetic_frame()
+    monkeypatch.setenv("MACROBRIEF_CHART_WORKERS", "2")
+    monkeypatch.setattr(paged, "lay_out", _spy_lay_out)
+    monkeypatch.setattr("report.pipeline.lay_out", _spy_lay_out)
+    left = []
+    real_parts = paged.brief_parts
+    monkeypatch.setattr(paged, "brief_parts", lambda *a, **k: left.extend(real_parts(*a, **k)) or [])
+    _LAID_OUT_HERE.clear()
+    b = make_brief(frame, default_config(), formats=("html", "pdf"), built_at=BUILT)
+    assert _LAID_OUT_HERE == ["summary"]
+    assert [p.name for p in left] == []  # nothing was left for the PDF assembly to lay out
+    texts = _texts(pypdf.PdfReader(io.BytesIO(b.files["brief.pdf"])))
+    assert all(f"Page {i} of {len(texts)}" in t for i, t in enumerate(texts, 1))
+    assert "Verdict board" in texts[0] and "Disclaimer" in texts[-1]
