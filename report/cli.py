@@ -7,6 +7,7 @@ Expected failures (:class:`~report.errors.MacrobriefError`) print one line,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -14,6 +15,12 @@ from pathlib import Path
 
 from .errors import MacrobriefError
 from .progress import Progress
+
+# A build runs its own worker processes, one per core: BLAS helper threads inside them would only
+# contend for the same cores (and spin idle after every product). One thread each, unless the
+# environment says otherwise; set before numpy is first imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 __all__ = ["main", "build_parser"]
 

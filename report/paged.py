@@ -30,8 +30,10 @@ from .render import PAGE_MARGINS_MM, brief_css, render_template, weasy_document,
 from .theme import Theme
 
 __all__ = ["Part", "PageMarks", "LaidOutPart", "cover_part", "summary_part", "section_part", "appendix_parts",
-           "brief_parts", "part_names", "lay_out", "lay_out_all", "render_brief_pdf", "assemble"]
+           "brief_parts", "part_names", "lay_out", "lay_out_all", "lay_out_summary", "render_brief_pdf", "assemble"]
 
+#: the appendix's parts, in order
+APPENDIX_PARTS = ("methods", "provenance", "records")
 #: CSS pixels per millimetre (96 px to the inch)
 _PX_PER_MM = 96 / 25.4
 
@@ -39,11 +41,13 @@ _PX_PER_MM = 96 / 25.4
 @dataclass(frozen=True)
 class Part:
     """One part of the PDF: a name, the running-header title from its first page on (None keeps
-    the title of the pages before) and the HTML laid out alone."""
+    the title of the pages before), the HTML laid out alone and its stylesheet (the same for
+    every part, so a process parses it once)."""
 
     name: str
     title: str | None
     html: str
+    css: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,8 @@ class LaidOutPart:
 
 
 def _part(name: str, title: str | None, meta: Mapping[str, Any], theme: Theme, **part: Any) -> Part:
-    html = render_template("brief_part.html.j2", meta=meta, part=part, css=brief_css(meta, theme, layer="part"))
-    return Part(name, title, html)
+    html = render_template("brief_part.html.j2", meta=meta, part=part, css="")
+    return Part(name, title, html, brief_css(meta, theme, layer="part"))
 
 
 def cover_part(context: Mapping[str, Any], theme: Theme) -> Part:
@@ -87,11 +91,11 @@ def section_part(meta: Mapping[str, Any], section: Mapping[str, Any], theme: The
 
 
 def appendix_parts(context: Mapping[str, Any], theme: Theme) -> list[Part]:
-    """The appendix in two parts laid out side by side: the method notes, then the data
-    provenance, track records and disclaimer from a new page."""
+    """The appendix in three parts laid out side by side: the method notes, the data provenance,
+    and the track records with the disclaimer, each from a new page."""
     meta, appendix = context["meta"], context["appendix"]
     return [_part(f"appendix:{which}", "Appendix", meta, theme, kind="appendix", appendix=appendix, which=which)
-            for which in ("methods", "records")]
+            for which in APPENDIX_PARTS]
 
 
 def summary_part(context: Mapping[str, Any], theme: Theme, pages: Mapping[str, int]) -> Part:
@@ -104,7 +108,7 @@ def summary_part(context: Mapping[str, Any], theme: Theme, pages: Mapping[str, i
 def part_names(context: Mapping[str, Any]) -> list[str]:
     """The parts' names in brief order."""
     return (["cover", "summary"] + [f"section:{s['id']}" for s in context["sections"]]
-            + ["appendix:methods", "appendix:records"])
+            + [f"appendix:{which}" for which in APPENDIX_PARTS])
 
 
 def brief_parts(context: Mapping[str, Any], theme: Theme, *, skip: Sequence[str] = ()) -> list[Part]:
@@ -122,7 +126,7 @@ def brief_parts(context: Mapping[str, Any], theme: Theme, *, skip: Sequence[str]
 
 def lay_out(part: Part) -> LaidOutPart:
     """Lay one part out with WeasyPrint: its PDF and the marks of each page."""
-    with weasy_document(part.html) as doc:
+    with weasy_document(part.html, css=part.css or None) as doc:
         pages = tuple(_marks(p) for p in doc.pages)
         pdf = write_pdf(doc)
     return LaidOutPart(part.name, part.title, pdf, pages)
@@ -182,7 +186,7 @@ def _frame_id(name: str, page: int) -> str:
     return f"mb-frame-{name.replace(':', '-')}-{page + 1}"
 
 
-def _lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str, LaidOutPart]) -> LaidOutPart:
+def lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str, LaidOutPart]) -> LaidOutPart:
     """The summary, its contents numbered from the page counts of the cover and the sections.
 
     The numbers depend on the summary's own length and on the page its key numbers start on,
@@ -220,16 +224,18 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {p.name: pool.submit(lay_out, p) for p in todo}
             laid.update({name: f.result() for name, f in futures.items() if not name.startswith("appendix")})
-            laid["summary"] = _lay_out_summary(context, theme, laid)
+            if "summary" not in laid:
+                laid["summary"] = lay_out_summary(context, theme, laid)
             laid.update({name: f.result() for name, f in futures.items()})
     else:
         laid.update({p.name: lay_out(p) for p in todo})
-        laid["summary"] = _lay_out_summary(context, theme, laid)
+        if "summary" not in laid:
+            laid["summary"] = lay_out_summary(context, theme, laid)
     ordered = [laid[n] for n in part_names(context)]
     targets = {h[1:] for part in ordered for marks in part.pages for h, *_ in marks.links if h.startswith("#")}
     html = render_template("brief_frame.html.j2", meta=context["meta"], pages=_frame_pages(ordered, targets=targets),
-                           css=brief_css(context["meta"], theme, layer="frame"))
-    with weasy_document(html) as doc:
+                           css="")
+    with weasy_document(html, css=brief_css(context["meta"], theme, layer="frame")) as doc:
         placement = _placement({name: i for i, page in enumerate(doc.pages) for name in page.anchors}, ordered,
                                len(doc.pages))
         frame_pdf = write_pdf(doc)

@@ -38,7 +38,7 @@ from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
 from .progress import QUIET, Progress
-from .paged import appendix_parts, cover_part, lay_out, render_brief_pdf
+from .paged import appendix_parts, cover_part, lay_out, lay_out_summary as lay_out_summary_part, render_brief_pdf
 from .render import png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
@@ -409,13 +409,14 @@ def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, 
         drawer.close()
 
 
-def _warm_up_pdf_engine() -> None:
-    """Import WeasyPrint and lay out a line of text once (fonts found and loaded), so that the
-    forked workers that lay out the brief's pages inherit a ready engine."""
-    try:
-        from .render import render_pdf
+def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
+    """Import WeasyPrint, load the fonts, parse the stylesheets of the PDF's parts and frame and
+    lay out a line of text, so that the forked workers that lay out the brief's pages inherit a
+    ready engine."""
+    from .render import brief_css, warm_up
 
-        render_pdf("<p>macrobrief</p>")
+    try:
+        warm_up([brief_css(meta, theme, layer="part"), brief_css(meta, theme, layer="frame")])
     except (OSError, MacrobriefError):  # missing system libraries: the real rendering reports it
         pass
 
@@ -475,7 +476,8 @@ def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
 def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None, progress: Progress = QUIET,
                      workers: int | None = None, before_fork: Callable[[], Any] | None = None,
                      pages: Mapping[str, Any] | None = None, laid_out: dict[str, Any] | None = None,
-                     on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None = None
+                     on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None = None,
+                     on_sections: Callable[[], Any] | None = None
                      ) -> tuple[list[SectionResult], dict[str, bytes]]:
     """Every enabled section's result and the PNGs of their charts.
 
@@ -502,7 +504,7 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
             return hit
     results, charts = _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
                                         before_fork=before_fork, pages=pages, laid_out=laid_out,
-                                        on_results=on_results)
+                                        on_results=on_results, on_sections=on_sections)
     if memo is not None:
         _memo_store(cache, memo, frame, results, charts)
     return results, charts
@@ -544,7 +546,8 @@ def _memo_store(cache: Cache, memo: str, frame: Frame, results: list[SectionResu
 def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, progress: Progress,
                       workers: int | None, before_fork: Callable[[], Any] | None,
                       pages: Mapping[str, Any] | None, laid_out: dict[str, Any] | None,
-                      on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None
+                      on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None,
+                      on_sections: Callable[[], Any] | None
                       ) -> tuple[list[SectionResult], dict[str, bytes]]:
     workers = chart_workers() if workers is None else workers
     sections = registry()
@@ -599,6 +602,8 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                 results.append(res)
                 progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s "
                               f"(with its charts{' and pages' if laid is not None else ''})")
+            if on_sections is not None:
+                on_sections()
     finally:
         _FORK_STATE.clear()
         for conn in (reader, writer):
@@ -662,15 +667,27 @@ def make_brief(
     def lay_out_cover_and_appendix(done: list[SectionResult], submit: Callable[..., Any]) -> None:
         ctx = build_context(frame=frame, config=config, theme=theme, results=done, charts={}, edition=edition,
                             built_at=built_at, version=version, previous=previous, logo_uri=logo_uri)
-        early["context"] = {"cover": ctx["cover"], "appendix": ctx["appendix"]}
-        for part in sorted([cover_part(ctx, theme), *appendix_parts(ctx, theme)], key=lambda p: -len(p.html)):
+        early["context"] = ctx
+        # the cover first (the summary waits for its length), then the longest
+        for part in [cover_part(ctx, theme), *sorted(appendix_parts(ctx, theme), key=lambda p: -len(p.html))]:
             early[part.name] = submit(lay_out, part)
+
+    def lay_out_summary() -> None:
+        # here, while the workers finish the appendix: the contents need the cover's and the
+        # sections' lengths, now known
+        try:
+            laid = {**laid_out, "cover": early["cover"].result()}
+            early["summary"] = lay_out_summary_part(early["context"], theme, laid)
+        except Exception:  # laid out again with the rest of the PDF, which reports any error
+            pass
 
     if results is None:
         results, charts = compute_and_draw(
-            frame, config, cache=cache, progress=progress, before_fork=_warm_up_pdf_engine if want_pdf else None,
+            frame, config, cache=cache, progress=progress,
+            before_fork=(lambda: _warm_up_pdf_engine(meta, theme)) if want_pdf else None,
             pages={"meta": meta, "theme": theme, "previous": previous} if want_pdf else None, laid_out=laid_out,
-            on_results=lay_out_cover_and_appendix if want_pdf else None)
+            on_results=lay_out_cover_and_appendix if want_pdf else None,
+            on_sections=lay_out_summary if want_pdf else None)
     else:
         results = list(results)
         with progress.step("Drawing charts"):
@@ -679,10 +696,13 @@ def make_brief(
     context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_entries(charts),
                             edition=edition, built_at=built_at, version=version, previous=previous,
                             logo_uri=logo_uri)
-    if early.pop("context", None) == {"cover": context["cover"], "appendix": context["appendix"]}:
-        for name, future in early.items():  # done: the workers are shut down with their queue empty
+    ctx = early.pop("context", None)
+    if ctx is not None and all(ctx[k] == context[k] for k in ("meta", "cover", "appendix")) \
+            and [(s["id"], s["number"], s["title"]) for s in ctx["sections"]] == \
+            [(s["id"], s["number"], s["title"]) for s in context["sections"]]:
+        for name, done in early.items():  # done: the workers are shut down with their queue empty
             try:
-                laid_out[name] = future.result()
+                laid_out[name] = done.result() if hasattr(done, "result") else done
             except Exception:  # laid out again with the rest of the PDF, which reports any error
                 pass
     files: dict[str, bytes] = {}

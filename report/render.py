@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import hashlib
 import logging
 import struct
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,7 +27,7 @@ from .formatting import FILTERS
 from .theme import Theme
 
 __all__ = ["html_environment", "render_html", "render_pdf", "render_css", "png_data_uri", "RestrictedFetcher",
-           "PAGE_MARGINS_MM", "weasy_document"]
+           "PAGE_MARGINS_MM", "weasy_document", "stylesheet", "warm_up"]
 
 #: page margins, top, right, bottom, left (mm): the stylesheet's and the PDF assembly's
 PAGE_MARGINS_MM = (20, 16, 18, 16)
@@ -178,15 +179,8 @@ def _pass_png_through(engine: Any) -> None:
     raster._get_png_data = staticmethod(get_png_data)
 
 
-@contextmanager
-def weasy_document(html: str, *, base_dir: Path | None = None) -> Iterator[Any]:
-    """WeasyPrint's laid-out document of ``html`` (print media), with the fetcher restricted.
-
-    Use the document (its pages, ``write_pdf``) inside the ``with`` block: the cyclic garbage
-    collector is paused meanwhile (WeasyPrint allocates millions of short-lived objects, and with
-    the build's data in memory the collector would rescan that heap again and again). WeasyPrint's
-    errors, and any reference to a resource outside the allowed ones, become :class:`RenderError`.
-    """
+def _engine() -> Any:
+    """WeasyPrint, imported once (and taught to pass the charts' PNG data through)."""
     try:
         import weasyprint
     except OSError as exc:  # missing Pango/HarfBuzz system libraries
@@ -194,16 +188,74 @@ def weasy_document(html: str, *, base_dir: Path | None = None) -> Iterator[Any]:
     import weasyprint.images  # noqa: F401 - patched just below
 
     _pass_png_through(weasyprint)
-    roots = [templates_dir()] + ([base_dir] if base_dir else [])
-    fetcher = RestrictedFetcher(roots)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return weasyprint
+
+
+#: what this process keeps between the documents it lays out (forked workers inherit it): one
+#: font configuration, so fonts are found and loaded once, and stylesheets parsed once each
+_KEPT: dict[str, Any] = {"stylesheets": {}}
+
+
+def _font_config() -> Any:
+    if "fonts" not in _KEPT:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _KEPT["fonts"] = FontConfiguration()
+    return _KEPT["fonts"]
+
+
+def stylesheet(css: str) -> Any:
+    """``css`` parsed by WeasyPrint, once per process (kept, a few at a time, by their text)."""
+    kept = _KEPT["stylesheets"]
+    key = hashlib.sha256(css.encode("utf-8")).hexdigest()
+    if key not in kept:
+        weasyprint = _engine()
+        fetcher = RestrictedFetcher([templates_dir()])
+        try:
+            sheet = weasyprint.CSS(string=css, base_url=str(templates_dir()), url_fetcher=fetcher,
+                                   font_config=_font_config())
+        except Exception as exc:  # WeasyPrint raises assorted errors on bad input
+            raise RenderError(f"stylesheet: {type(exc).__name__}: {exc}") from None
+        _check_fetches(fetcher)
+        if len(kept) >= 8:
+            kept.pop(next(iter(kept)))
+        kept[key] = sheet
+    return kept[key]
+
+
+def warm_up(css: Iterable[str] = ()) -> None:
+    """Import WeasyPrint, load the fonts and parse the stylesheets ``css`` now, and lay out a line
+    of text (so that processes forked afterwards inherit a ready engine)."""
+    sheets = [s for s in css]
+    with weasy_document("<p>macrobrief 0123456789</p>", css=sheets[0] if sheets else None) as doc:
+        write_pdf(doc)
+    for s in sheets[1:]:
+        stylesheet(s)
+
+
+@contextmanager
+def weasy_document(html: str, *, base_dir: Path | None = None, css: str | None = None) -> Iterator[Any]:
+    """WeasyPrint's laid-out document of ``html`` (print media), with the fetcher restricted;
+    ``css``, when given, is a stylesheet applied to it (parsed once per process, see
+    :func:`stylesheet`) beside any in the HTML.
+
+    Use the document (its pages, ``write_pdf``) inside the ``with`` block: the cyclic garbage
+    collector is paused meanwhile (WeasyPrint allocates millions of short-lived objects, and with
+    the build's data in memory the collector would rescan that heap again and again). WeasyPrint's
+    errors, and any reference to a resource outside the allowed ones, become :class:`RenderError`.
+    """
+    weasyprint = _engine()
+    sheets = [stylesheet(css)] if css else []
+    roots = [templates_dir()] + ([base_dir] if base_dir else [])
+    fetcher = RestrictedFetcher(roots)
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
         try:
             doc = weasyprint.HTML(string=html, base_url=str(base_dir or templates_dir()), url_fetcher=fetcher,
-                                  encoding="utf-8").render()
+                                  encoding="utf-8").render(stylesheets=sheets, font_config=_font_config())
         except Exception as exc:  # WeasyPrint raises assorted errors on bad input
             raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
         _check_fetches(fetcher)
