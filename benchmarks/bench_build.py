@@ -2,7 +2,7 @@
 a QuantStats HTML tear sheet timed in the same run for comparison.
 
     .venv/bin/pip install -e ".[bench]"      # quantstats, for the comparison only
-    .venv/bin/python benchmarks/bench_build.py [--as-of 2025-04-11] [--work DIR] [--repeat 1]
+    .venv/bin/python benchmarks/bench_build.py [--as-of 2025-04-11] [--work DIR] [--repeat 5]
 
 What is timed (each in a fresh Python process, wall clock, imports included, as a desk runs it):
 
@@ -11,8 +11,9 @@ What is timed (each in a fresh Python process, wall clock, imports included, as 
 2. The same command again with the data unchanged (analytics, charts, frame and PDF from the
    cache). Target: <= 3 s.
 3. ``quantstats.reports.html(returns, benchmark, output=...)`` on 25 years of seeded synthetic
-   daily returns for a strategy and a benchmark. The script prints build time / QuantStats time
-   (target <= 0.7).
+   daily returns for a strategy and a benchmark, run in turn with the cold builds (build, sheet,
+   build, sheet, ...). The script prints the median of the pairs' build time / QuantStats time
+   (target <= 0.7): pairing keeps the ratio meaningful when the machine's speed drifts.
 
 The store is the shared data (``../shared/data``, or ``$MACROBRIEF_SHARED_DATA``) imported once
 into ``<work>/store.sqlite`` (not timed: "warm store"); all eight sections are on.
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--as-of", default="2025-04-11")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "macrobrief-bench")
-    ap.add_argument("--repeat", type=int, default=1, help="cold builds to time (the best is reported too)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="cold builds (each paired with a QuantStats run) to time; medians are reported")
     ap.add_argument("--no-quantstats", action="store_true")
     ap.add_argument("--child", choices=("build", "quantstats"), help=argparse.SUPPRESS)
     ap.add_argument("--config", type=Path, help=argparse.SUPPRESS)
@@ -148,19 +150,26 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd = [py, str(Path(__file__).resolve()), "--child", "build", "--config", str(cfg), "--as-of", args.as_of]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-    colds = []
+    # cold builds and QuantStats tear sheets in turn (build, sheet, build, sheet, ...): the ratio is
+    # taken pair by pair, so a machine whose speed drifts during the run still compares like with like
+    colds, sheets = [], []
+    qs_cmd = [py, str(Path(__file__).resolve()), "--child", "quantstats", "--output", str(work / "quantstats.html")]
     for _ in range(max(1, args.repeat)):
         shutil.rmtree(work / "cache", ignore_errors=True)
         wall, mem, out, err = run_child(build_cmd, env=env)
         colds.append((wall, mem, out, err, LAST_CPU[0]))
-    wall, mem, out, err, cpu = colds[-1]
+        if not args.no_quantstats:
+            qs_wall, _, _, _ = run_child(qs_cmd, env=env)
+            sheets.append((qs_wall, LAST_CPU[0]))
+    wall, _, out, err, cpu = sorted(colds, key=lambda c: c[0])[len(colds) // 2]  # the median run
+    mem = colds[0][1]  # taken before any QuantStats run, so the build's own peak
     warm_wall, warm_mem, _, warm_err = run_child(build_cmd, env=env)
     warm_cpu = LAST_CPU[0]
     qs_wall = qs_cpu = float("nan")
-    if not args.no_quantstats:
-        qs_cmd = [py, str(Path(__file__).resolve()), "--child", "quantstats", "--output", str(work / "quantstats.html")]
-        qs_wall, _, _, _ = run_child(qs_cmd, env=env)
-        qs_cpu = LAST_CPU[0]
+    ratios: list[float] = []
+    if sheets:
+        qs_wall, qs_cpu = sorted(sheets)[len(sheets) // 2]
+        ratios = sorted(c[0] / q[0] for c, q in zip(colds, sheets))
     load = os.getloadavg()[0]
 
     pdfs = list((work / "out").glob("*/brief.pdf"))
@@ -176,13 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"as of {args.as_of}; PDF pages: {pages}; "
           f"cores: {len(os.sched_getaffinity(0))}; load average (1 min) at the end: {load:.1f}")
-    print(f"cold build (HTML+PDF): {wall:6.2f} s wall, {cpu:6.2f} s CPU  (best of {len(colds)}: {best:.2f} s; "
+    print(f"cold build (HTML+PDF): {wall:6.2f} s wall, {cpu:6.2f} s CPU  (median of {len(colds)}, best {best:.2f} s; "
           f"target <= {TARGET_BUILD_S} s)")
     print(f"  peak memory:         {mem:6.0f} MB (largest process; target <= {TARGET_MEM_MB:.0f} MB)")
     print(f"rebuild, same data:    {warm_wall:6.2f} s wall, {warm_cpu:6.2f} s CPU  (target <= {TARGET_REBUILD_S} s)")
-    if qs_wall == qs_wall:
-        print(f"QuantStats tear sheet: {qs_wall:6.2f} s wall, {qs_cpu:6.2f} s CPU  (25 years daily, with benchmark)")
-        print(f"build / QuantStats:    {best / qs_wall:6.2f} wall, {cpu / qs_cpu:5.2f} CPU  (target <= {TARGET_RATIO})")
+    if ratios:
+        print(f"QuantStats tear sheet: {qs_wall:6.2f} s wall, {qs_cpu:6.2f} s CPU  (median of {len(sheets)}; "
+              "25 years daily, with benchmark)")
+        print(f"build / QuantStats:    {ratios[len(ratios) // 2]:6.2f} wall, median of the pairs "
+              f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}); {cpu / qs_cpu:5.2f} CPU  (target <= {TARGET_RATIO})")
     print("\ncold build steps:")
     for line in err.splitlines():
         if " s" in line and ("..." in line or "done in" in line):

@@ -42,7 +42,7 @@ _PX_PER_MM = 96 / 25.4
 class Part:
     """One part of the PDF: a name, the running-header title from its first page on (None keeps
     the title of the pages before), the HTML laid out alone and its stylesheet (the same for
-    every part, so a process parses it once)."""
+    every part but the cover, so a process parses it once)."""
 
     name: str
     title: str | None
@@ -76,7 +76,7 @@ class LaidOutPart:
 
 def _part(name: str, title: str | None, meta: Mapping[str, Any], theme: Theme, **part: Any) -> Part:
     html = render_template("brief_part.html.j2", meta=meta, part=part, css="")
-    return Part(name, title, html, brief_css(meta, theme, layer="part"))
+    return Part(name, title, html, brief_css(meta, theme, layer="cover" if part["kind"] == "cover" else "part"))
 
 
 def cover_part(context: Mapping[str, Any], theme: Theme) -> Part:

@@ -67,16 +67,18 @@ def css_string(text: str) -> str:
     return "".join(out)
 
 
-def render_css(theme: Theme, *, page_size: str, footer: str, sample: bool = False, layer: str = "whole") -> str:
-    """The stylesheet for one brief (page size, footer text and SAMPLE marking filled in).
+def render_css(theme: Theme, *, page_size: str, footer: str, header: str = "", sample: bool = False,
+               layer: str = "whole") -> str:
+    """The stylesheet for one brief (page size, running header and footer texts, escaped with
+    :func:`css_string`, and SAMPLE marking filled in).
 
-    ``layer`` is ``"whole"`` for the brief as one document, ``"part"`` for a part of the PDF laid
-    out alone (no running header or footer, no paper colour) or ``"frame"`` for the PDF's frame
-    document (see :mod:`report.paged`).
+    ``layer`` is ``"whole"`` for the brief as one document, ``"part"`` (``"cover"`` for the cover)
+    for a part of the PDF laid out alone (no page number, no paper colour) or ``"frame"`` for the
+    PDF's frame document (see :mod:`report.paged`).
     """
     env = html_environment()
     try:
-        return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer,
+        return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer, header=header,
                                                        sample=sample, layer=layer, margins_mm=PAGE_MARGINS_MM)
     except jinja2.TemplateError as exc:
         raise RenderError(f"template brief.css.j2: {exc}") from None
@@ -85,8 +87,8 @@ def render_css(theme: Theme, *, page_size: str, footer: str, sample: bool = Fals
 def brief_css(meta: Mapping[str, Any], theme: Theme, *, layer: str = "whole") -> str:
     """:func:`render_css` for the brief described by ``meta`` (the context's ``meta``)."""
     footer = f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
-    return render_css(theme, page_size=meta["page_size"], footer=css_string(footer), sample=bool(meta["sample"]),
-                      layer=layer)
+    return render_css(theme, page_size=meta["page_size"], footer=css_string(footer),
+                      header=css_string(f"{meta['title']} · {meta['edition']}"), sample=bool(meta["sample"]), layer=layer)
 
 
 def render_template(name: str, **values: Any) -> str:

@@ -69,10 +69,14 @@ def test_the_parts_make_one_document_in_brief_order(serial, brief):
         starts[name] = after = next(i for i, t in enumerate(texts) if marker in t and i > after)
     assert list(starts.values()) == sorted(starts.values())
     assert "Disclaimer" in texts[-1]
-    # each part draws its own running header: a section's continuation page carries its title
+    # each part draws its own running header: the brief's title and edition on every page but
+    # the cover (a part's first page included), and a section's title on its pages
+    meta = brief.context["meta"]
+    header = f"{meta['title']} · {meta['edition']}"
+    assert header not in texts[0] and all(header in t for t in texts[1:])
     sec = starts["section"]
-    follow = [t for t in texts[sec + 1:starts["error"]]]
-    assert follow and all("5. Constructed section" in t for t in follow)
+    follow = [t for t in texts[sec:starts["error"]]]
+    assert len(follow) > 1 and all(t.count("5. Constructed section") >= 1 for t in follow)
 
 
 def test_contents_page_numbers_and_outline_point_at_the_right_pages(serial):
