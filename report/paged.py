@@ -26,11 +26,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import RenderError
-from .render import PAGE_MARGINS_MM, brief_css, render_template, weasy_document, write_pdf
+from .render import (
+    PAGE_MARGINS_MM,
+    brief_css,
+    render_template,
+    weasy_document,
+    write_pdf,
+)
 from .theme import Theme
 
-__all__ = ["Part", "PageMarks", "LaidOutPart", "cover_part", "summary_part", "section_part", "appendix_parts",
-           "brief_parts", "part_names", "lay_out", "lay_out_all", "lay_out_summary", "render_brief_pdf", "assemble"]
+__all__ = [
+    "LaidOutPart",
+    "PageMarks",
+    "Part",
+    "appendix_parts",
+    "assemble",
+    "brief_parts",
+    "cover_part",
+    "lay_out",
+    "lay_out_summary",
+    "part_names",
+    "render_brief_pdf",
+    "section_part",
+    "summary_part",
+]
 
 #: the appendix's parts, in order
 APPENDIX_PARTS = ("methods", "provenance", "records")
@@ -149,16 +168,6 @@ def _marks(page: Any) -> PageMarks:
     return PageMarks(anchors, tuple(links), bookmarks)
 
 
-def lay_out_all(parts: Sequence[Part], *, workers: int = 1) -> dict[str, LaidOutPart]:
-    """Lay every part out, in forked worker processes when ``workers`` > 1 (longest first)."""
-    if workers <= 1 or len(parts) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return {p.name: lay_out(p) for p in parts}
-    order = sorted(parts, key=lambda p: len(p.html), reverse=True)
-    with ProcessPoolExecutor(max_workers=min(workers, len(parts)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        return {p.name: laid for p, laid in zip(order, pool.map(lay_out, order))}
-
-
 # --- the frame and the assembly ---------------------------------------------------------------------
 
 
@@ -264,7 +273,14 @@ def assemble(frame_pdf: bytes, parts: Sequence[bytes], placement: Mapping[int, t
     and its resources) painted after the frame page's own content, whose graphics state is saved
     and restored around it. Annotations (links), the outline and metadata are the frame's."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, StreamObject
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        StreamObject,
+    )
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(frame_pdf)))
     readers = [PdfReader(io.BytesIO(pdf)) for pdf in parts]

@@ -32,13 +32,20 @@ import pandas as pd
 
 from analytics.rules import Verdict
 
-from .assemble import brief_meta, build_context, section_context, track_records_document, verdicts_document
+from .assemble import (
+    brief_meta,
+    build_context,
+    section_context,
+    track_records_document,
+    verdicts_document,
+)
 from .cache import Cache, reduce_read_only
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
+from .paged import appendix_parts, cover_part, lay_out, render_brief_pdf
+from .paged import lay_out_summary as lay_out_summary_part
 from .progress import QUIET, Progress
-from .paged import appendix_parts, cover_part, lay_out, lay_out_summary as lay_out_summary_part, render_brief_pdf
 from .render import png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
@@ -49,17 +56,17 @@ __all__ = [
     "SOURCES",
     "Brief",
     "BuildResult",
-    "resolve_as_of",
+    "build",
+    "compute_and_draw",
+    "compute_sections",
     "edition_of",
     "load_data",
     "load_frame",
-    "resolve_source",
-    "compute_sections",
-    "compute_and_draw",
     "make_brief",
-    "write_brief",
-    "build",
     "package_version",
+    "resolve_as_of",
+    "resolve_source",
+    "write_brief",
 ]
 
 SOURCES = ("auto", "fred", "csv", "sample", "store")

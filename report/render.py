@@ -26,8 +26,18 @@ from .errors import RenderError
 from .formatting import FILTERS
 from .theme import Theme
 
-__all__ = ["html_environment", "render_html", "render_pdf", "render_css", "png_data_uri", "RestrictedFetcher",
-           "PAGE_MARGINS_MM", "weasy_document", "stylesheet", "warm_up"]
+__all__ = [
+    "PAGE_MARGINS_MM",
+    "RestrictedFetcher",
+    "html_environment",
+    "png_data_uri",
+    "render_css",
+    "render_html",
+    "render_pdf",
+    "stylesheet",
+    "warm_up",
+    "weasy_document",
+]
 
 #: page margins, top, right, bottom, left (mm): the stylesheet's and the PDF assembly's
 PAGE_MARGINS_MM = (20, 16, 18, 16)
@@ -187,7 +197,7 @@ def _engine() -> Any:
         import weasyprint
     except OSError as exc:  # missing Pango/HarfBuzz system libraries
         raise RenderError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango") from None
-    import weasyprint.images  # noqa: F401 - patched just below
+    import weasyprint.images
 
     _pass_png_through(weasyprint)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -11,7 +11,14 @@ import subprocess
 import numpy as np
 import pypdf
 import pytest
-from _brief_fixtures import BUILT, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
+from _brief_fixtures import (
+    BUILT,
+    brief_config,
+    error_section,
+    every_block_section,
+    previous_edition,
+    synthetic_frame,
+)
 from _system import require_tool
 from PIL import Image
 
