@@ -94,7 +94,7 @@ class LaidOutPart:
 
 
 def _part(name: str, title: str | None, meta: Mapping[str, Any], theme: Theme, **part: Any) -> Part:
-    html = render_template("brief_part.html.j2", meta=meta, part=part, css="")
+    html = render_template("brief_part.html.j2", meta=meta, part=part)
     return Part(name, title, html, brief_css(meta, theme, layer="cover" if part["kind"] == "cover" else "part"))
 
 
@@ -242,8 +242,7 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
             laid["summary"] = lay_out_summary(context, theme, laid)
     ordered = [laid[n] for n in part_names(context)]
     targets = {h[1:] for part in ordered for marks in part.pages for h, *_ in marks.links if h.startswith("#")}
-    html = render_template("brief_frame.html.j2", meta=context["meta"], pages=_frame_pages(ordered, targets=targets),
-                           css="")
+    html = render_template("brief_frame.html.j2", meta=context["meta"], pages=_frame_pages(ordered, targets=targets))
     with weasy_document(html, css=brief_css(context["meta"], theme, layer="frame")) as doc:
         placement = _placement({name: i for i, page in enumerate(doc.pages) for name in page.anchors}, ordered,
                                len(doc.pages))

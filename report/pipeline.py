@@ -669,7 +669,9 @@ def make_brief(
                       logo_uri=logo_uri)
     want_pdf = "pdf" in formats
     laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
-    early: dict[str, Any] = {}  # the cover and appendix, laid out while the last charts are drawn
+    # the cover and appendix (futures) and the summary, laid out while the last charts are drawn,
+    # from a context made before the charts were in
+    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None}
 
     def lay_out_cover_and_appendix(done: list[SectionResult], submit: Callable[..., Any]) -> None:
         ctx = build_context(frame=frame, config=config, theme=theme, results=done, charts={}, edition=edition,
@@ -677,13 +679,13 @@ def make_brief(
         early["context"] = ctx
         # the cover first (the summary waits for its length), then the longest
         for part in [cover_part(ctx, theme), *sorted(appendix_parts(ctx, theme), key=lambda p: -len(p.html))]:
-            early[part.name] = submit(lay_out, part)
+            early["parts"][part.name] = submit(lay_out, part)
 
     def lay_out_summary() -> None:
         # here, while the workers finish the appendix: the contents need the cover's and the
         # sections' lengths, now known
         try:
-            laid = {**laid_out, "cover": early["cover"].result()}
+            laid = {**laid_out, "cover": early["parts"]["cover"].result()}
             early["summary"] = lay_out_summary_part(early["context"], theme, laid)
         except Exception:  # laid out again with the rest of the PDF, which reports any error
             pass
@@ -703,15 +705,14 @@ def make_brief(
     context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_entries(charts),
                             edition=edition, built_at=built_at, version=version, previous=previous,
                             logo_uri=logo_uri)
-    ctx = early.pop("context", None)
-    if ctx is not None and all(ctx[k] == context[k] for k in ("meta", "cover", "appendix")) \
-            and [(s["id"], s["number"], s["title"]) for s in ctx["sections"]] == \
-            [(s["id"], s["number"], s["title"]) for s in context["sections"]]:
-        for name, done in early.items():  # done: the workers are shut down with their queue empty
+    if early["context"] is not None and _same_front_and_back(early["context"], context):
+        for name, future in early["parts"].items():  # done: the workers shut down with their queue empty
             try:
-                laid_out[name] = done.result() if hasattr(done, "result") else done
+                laid_out[name] = future.result()
             except Exception:  # laid out again with the rest of the PDF, which reports any error
                 pass
+        if early["summary"] is not None:
+            laid_out["summary"] = early["summary"]
     files: dict[str, bytes] = {}
     html = None
     if "html" in formats or "pdf" in formats:
@@ -737,6 +738,14 @@ def make_brief(
         files[f"charts/{cid}.png"] = png
     return Brief(edition=edition, as_of=frame.as_of, frame=frame, results=results, verdicts=verdicts,
                  context=context, charts=charts, files=files, built_at=built_at)
+
+
+def _same_front_and_back(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two brief contexts give the same cover, summary and appendix (what the parts laid
+    out before the charts were in show: everything but the sections' bodies)."""
+    return all(a[k] == b[k] for k in ("meta", "cover", "appendix")) and \
+        [(s["id"], s["number"], s["title"]) for s in a["sections"]] == \
+        [(s["id"], s["number"], s["title"]) for s in b["sections"]]
 
 
 def _cached_pdf(html: str, cache: Cache | None, render: Callable[[], bytes]) -> bytes:

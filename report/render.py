@@ -240,7 +240,7 @@ def stylesheet(css: str) -> Any:
 def warm_up(css: Iterable[str] = ()) -> None:
     """Import WeasyPrint, load the fonts and parse the stylesheets ``css`` now, and lay out a line
     of text (so that processes forked afterwards inherit a ready engine)."""
-    sheets = [s for s in css]
+    sheets = list(css)
     with weasy_document("<p>macrobrief 0123456789</p>", css=sheets[0] if sheets else None) as doc:
         write_pdf(doc)
     for s in sheets[1:]:
