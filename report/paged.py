@@ -7,13 +7,13 @@ appendix), so each part is laid out on its own, in another process, as soon as i
 known: a section's pages are laid out by the worker that computed the section while other
 sections are still being computed (see :func:`report.pipeline.compute_and_draw`).
 
-What spans the parts is left to a light *frame* document (``templates/brief_frame.html.j2``):
-one empty page for every page of the parts, carrying that page's anchors, links and bookmarks at
-the same positions; the summary with the contents, laid out in the frame itself so that the page
-numbers of the contents come from WeasyPrint's ``target-counter``; the running header and footer
-with "Page x of y"; and the document's metadata. Each part page is then drawn onto its frame page
-as a form XObject (:func:`assemble`): its text, fonts and images unchanged, above the frame's paper,
-header and footer. The reader gets one PDF, as if laid out in one piece.
+What spans the parts is done when they are put together (:func:`assemble`, with pypdf): the
+summary's contents print the page on which each part starts, so the summary is laid out last,
+from the other parts' page counts (:func:`lay_out_summary`); every page gets its "Page x of y",
+drawn from a sheet of those lines that WeasyPrint sets in the footer's type (:func:`page_numbers`);
+the links between parts go to named destinations at the anchors the parts report; the parts'
+bookmarks make one outline. Each page keeps its own text, fonts and images unchanged. The reader
+gets one PDF, as if laid out in one piece.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .theme import Theme
 __all__ = [
     "LaidOutPart",
     "PageMarks",
+    "PageNumbers",
     "Part",
     "appendix_parts",
     "assemble",
@@ -45,6 +46,7 @@ __all__ = [
     "cover_part",
     "lay_out",
     "lay_out_summary",
+    "page_numbers",
     "part_names",
     "render_brief_pdf",
     "section_part",
@@ -53,8 +55,9 @@ __all__ = [
 
 #: the appendix's parts, in order
 APPENDIX_PARTS = ("methods", "provenance", "records")
-#: CSS pixels per millimetre (96 px to the inch)
+#: CSS pixels per millimetre and PDF points per CSS pixel (96 and 72 to the inch)
 _PX_PER_MM = 96 / 25.4
+_PT_PER_PX = 0.75
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Part:
 
 @dataclass(frozen=True)
 class PageMarks:
-    """What a laid-out page holds that the frame document must carry: anchors ``(id, x, y)``,
+    """What a laid-out page holds that spans the parts: anchors ``(id, x, y)``,
     links ``(href, x, y, width, height)`` and bookmarks ``(level, label, x, y, state)``, in CSS
     pixels from the page's top-left corner."""
 
@@ -168,33 +171,6 @@ def _marks(page: Any) -> PageMarks:
     return PageMarks(anchors, tuple(links), bookmarks)
 
 
-# --- the frame and the assembly ---------------------------------------------------------------------
-
-
-def _frame_pages(laid: Sequence[LaidOutPart], *, targets: set[str]) -> list[dict[str, Any]]:
-    """The frame's empty pages standing for the pages of ``laid``, with their marks moved from the
-    page's corner to the content box's (where a frame page's marks are positioned). Of the anchors,
-    only the ``targets`` of some link are kept."""
-    top, _, _, left = (m * _PX_PER_MM for m in PAGE_MARGINS_MM)
-    out = []
-    for part in laid:
-        for j, marks in enumerate(part.pages):
-            out.append({
-                "id": _frame_id(part.name, j), "first": not out,
-                "anchors": [{"id": a, "x": round(x - left, 3), "y": round(y - top, 3)}
-                            for a, x, y in marks.anchors if a in targets],
-                "links": [{"href": h, "x": round(x - left, 3), "y": round(y - top, 3), "w": round(w, 3),
-                           "h": round(hgt, 3)} for h, x, y, w, hgt in marks.links],
-                "bookmarks": [{"level": lv, "label": lb, "x": round(x - left, 3), "y": round(y - top, 3), "state": st}
-                              for lv, lb, x, y, st in marks.bookmarks],
-            })
-    return out
-
-
-def _frame_id(name: str, page: int) -> str:
-    return f"mb-frame-{name.replace(':', '-')}-{page + 1}"
-
-
 def lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str, LaidOutPart]) -> LaidOutPart:
     """The summary, its contents numbered from the page counts of the cover and the sections.
 
@@ -221,8 +197,7 @@ def lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str,
 def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
                      ready: Mapping[str, LaidOutPart] | None = None, workers: int = 1) -> bytes:
     """The brief's PDF: the parts not in ``ready`` laid out (in forked processes with ``workers``
-    > 1; the summary here, once the cover's length is known), the frame document laid out around
-    them, and the two put together."""
+    > 1; the summary here, once the cover's length is known), then put together and numbered."""
     laid = dict(ready or {})
     todo = brief_parts(context, theme, skip=tuple(laid))
     if workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -241,36 +216,68 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
         if "summary" not in laid:
             laid["summary"] = lay_out_summary(context, theme, laid)
     ordered = [laid[n] for n in part_names(context)]
-    targets = {h[1:] for part in ordered for marks in part.pages for h, *_ in marks.links if h.startswith("#")}
-    html = render_template("brief_frame.html.j2", meta=context["meta"], pages=_frame_pages(ordered, targets=targets))
-    with weasy_document(html, css=brief_css(context["meta"], theme, layer="frame")) as doc:
-        placement = _placement({name: i for i, page in enumerate(doc.pages) for name in page.anchors}, ordered,
-                               len(doc.pages))
-        frame_pdf = write_pdf(doc)
-    return assemble(frame_pdf, [p.pdf for p in ordered], placement)
+    numbers = page_numbers(sum(len(p.pages) for p in ordered), brief_css(context["meta"], theme, layer="numbers"))
+    return assemble(ordered, numbers)
 
 
-def _placement(where: Mapping[str, int], ordered: Sequence[LaidOutPart], n_pages: int) -> dict[int, tuple[int, int]]:
-    """Frame page of every part page, ``{frame page: (part, page)}``, from the pages on which the
-    frame's page markers (``where``: anchor to page) landed: one frame page each, none left over."""
-    placement: dict[int, tuple[int, int]] = {}
-    for k, part in enumerate(ordered):
-        for j in range(len(part.pages)):
-            i = where.get(_frame_id(part.name, j))
-            if i is None or i in placement:
-                raise RenderError(f"PDF assembly: page {j + 1} of part {part.name!r} has no page of its own "
-                                  "in the frame document")
-            placement[i] = (k, j)
-    if len(placement) != n_pages:
-        raise RenderError("PDF assembly: the frame document has pages that stand for no part's page")
-    return placement
+# --- page numbers and the assembly -----------------------------------------------------------------
 
 
-def assemble(frame_pdf: bytes, parts: Sequence[bytes], placement: Mapping[int, tuple[int, int]]) -> bytes:
-    """Draw page ``j`` of ``parts[k]`` onto page ``i`` of the frame for every ``i: (k, j)`` of
-    ``placement``: the part page becomes a form XObject (its content stream, still compressed,
-    and its resources) painted after the frame page's own content, whose graphics state is saved
-    and restored around it. Annotations (links), the outline and metadata are the frame's."""
+@dataclass(frozen=True)
+class PageNumbers:
+    """"Page x of y" for every page, set by WeasyPrint in the footer's type (see :func:`page_numbers`):
+    the sheet's PDF, the name and size of its font, the fill colour, the baseline of the footer
+    (CSS pixels from the page's top) and, for each page, the left end of its line and its text
+    (a ``TJ`` array: glyph codes and kerning)."""
+
+    pdf: bytes
+    font: str
+    size: float
+    colour: tuple[float, ...]
+    baseline: float
+    lines: tuple[tuple[float, Any], ...]
+
+
+def page_numbers(n: int, css: str) -> PageNumbers:
+    """Lay out "Page 1 of n" to "Page n of n" with the ``"numbers"`` stylesheet: one right-aligned
+    line each on the sheet's pages, whose own page footer gives the baseline. The lines keep the
+    horizontal position WeasyPrint gives the footer (both end at the content box's right edge)."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    html = "".join(f'<p class="page-number">Page {i} of {n}</p>' for i in range(1, n + 1))
+    with weasy_document(f"<!DOCTYPE html><html><body>{html}</body></html>", css=css) as doc:
+        pdf = write_pdf(doc)
+        # where each sheet page's footer area starts
+        bottom = [p.height - PAGE_MARGINS_MM[2] * _PX_PER_MM for p in doc.pages]
+    reader = PdfReader(io.BytesIO(pdf))
+    lines: list[tuple[float, Any]] = []
+    fonts: set[str] = set()
+    font, size, colour, baseline = None, 0.0, (0.0,), None
+    for k, page in enumerate(reader.pages):
+        x = y = 0.0
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op == b"rg":
+                colour = tuple(float(v) for v in operands)
+            elif op == b"Tf":
+                font, size = str(operands[0]), float(operands[1])
+            elif op == b"Tm":
+                x, y = float(operands[4]), float(operands[5])
+            elif op == b"TJ":
+                if y >= bottom[k]:  # the sheet page's own footer
+                    baseline = y if baseline is None else baseline
+                else:
+                    lines.append((x, operands[0]))
+                    fonts.add(f"{font} {size}")
+    if len(fonts) != 1 or baseline is None or len(lines) != n:
+        raise RenderError(f"PDF assembly: the page-number sheet holds {len(lines)} numbers for {n} pages")
+    return PageNumbers(pdf, font, size, colour, baseline, tuple(lines))
+
+
+def assemble(parts: Sequence[LaidOutPart], numbers: PageNumbers) -> bytes:
+    """The parts' pages in order as one PDF, each page numbered from ``numbers``, with the parts'
+    links (internal ones to named destinations), their bookmarks as one outline, and the document
+    information and language of the first part."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -278,45 +285,91 @@ def assemble(frame_pdf: bytes, parts: Sequence[bytes], placement: Mapping[int, t
         DictionaryObject,
         FloatObject,
         NameObject,
-        StreamObject,
+        NumberObject,
+        TextStringObject,
     )
+    from pypdf.generic import Fit
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(frame_pdf)))
-    readers = [PdfReader(io.BytesIO(pdf)) for pdf in parts]
+    n = sum(len(p.pages) for p in parts)
+    if len(numbers.lines) != n:
+        raise RenderError(f"PDF assembly: {len(numbers.lines)} page numbers for {n} pages")
+    writer = PdfWriter()
+    sheet = PdfReader(io.BytesIO(numbers.pdf))
+    font = sheet.pages[0]["/Resources"]["/Font"][numbers.font].clone(writer).indirect_reference
+    colour = " ".join(f"{c:g}" for c in numbers.colour)
+    first = PdfReader(io.BytesIO(parts[0].pdf))
+    marks: list[PageMarks] = []
+    for part in parts:
+        reader = first if part is parts[0] else PdfReader(io.BytesIO(part.pdf))
+        for j, page in enumerate(reader.pages):
+            out = writer.add_page(page)
+            i = len(marks)
+            height = float(out.mediabox.height)
+            x, tj = numbers.lines[i]
+            text = io.BytesIO()
+            tj.write_to_stream(text)
+            stream = DecodedStreamObject()
+            stream.set_data(f"q 1 0 0 -1 0 {height:f} cm {_PT_PER_PX:g} 0 0 {_PT_PER_PX:g} 0 0 cm {colour} rg BT "
+                            f"/MbPageNumber {numbers.size:g} Tf 1 0 0 -1 {x:f} {numbers.baseline:f} Tm ".encode()
+                            + text.getvalue() + b" TJ ET Q\n")
+            resources = DictionaryObject(out["/Resources"].get_object()) if "/Resources" in out else DictionaryObject()
+            fonts = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
+            fonts[NameObject("/MbPageNumber")] = font
+            resources[NameObject("/Font")] = fonts
+            out[NameObject("/Resources")] = resources
+            own = out.get("/Contents")
+            own = list(own.get_object()) if own is not None and isinstance(own.get_object(), ArrayObject) else \
+                ([own] if own is not None else [])
+            # the number first: text extraction reads "Page x of y" before the page's own text
+            out[NameObject("/Contents")] = ArrayObject([writer._add_object(stream), *own])
+            marks.append(part.pages[j])
 
-    def add_stream(data: bytes) -> Any:
-        s = DecodedStreamObject()
-        s.set_data(data)
-        return writer._add_object(s)
+    heights = [float(p.mediabox.height) for p in writer.pages]
 
-    for i, (k, j) in sorted(placement.items()):
-        src = readers[k].pages[j]
-        contents = src.get("/Contents")
-        if contents is not None and isinstance(contents.get_object(), StreamObject):
-            form_ref = contents.clone(writer, force_duplicate=True).indirect_reference
-            form = form_ref.get_object()
-        else:  # several content streams (or none): joined into one
-            data = src.get_contents().get_data() if contents is not None else b""
-            form = DecodedStreamObject()
-            form.set_data(data)
-            form_ref = writer._add_object(form)
-        form[NameObject("/Type")] = NameObject("/XObject")
-        form[NameObject("/Subtype")] = NameObject("/Form")
-        form[NameObject("/BBox")] = ArrayObject([FloatObject(v) for v in src.mediabox])
-        if "/Resources" in src:
-            form[NameObject("/Resources")] = src["/Resources"].clone(writer)
-        page = writer.pages[i]
-        resources = page["/Resources"].get_object() if "/Resources" in page else DictionaryObject()
-        page[NameObject("/Resources")] = resources
-        if "/XObject" not in resources:
-            resources[NameObject("/XObject")] = DictionaryObject()
-        name = f"/MbPart{i + 1}"
-        resources["/XObject"].get_object()[NameObject(name)] = form_ref
-        own = page.get("/Contents")
-        own = list(own.get_object()) if own is not None and isinstance(own.get_object(), ArrayObject) else \
-            ([own] if own is not None else [])
-        page[NameObject("/Contents")] = ArrayObject([add_stream(b"q\n"), *own,
-                                                    add_stream(f"\nQ\nq {name} Do Q\n".encode("ascii"))])
+    def where(i: int, x: float, y: float) -> tuple[Any, FloatObject, FloatObject]:
+        return writer.pages[i].indirect_reference, FloatObject(x * _PT_PER_PX), FloatObject(heights[i] - y * _PT_PER_PX)
+
+    anchors: dict[str, tuple[int, float, float]] = {}
+    for i, m in enumerate(marks):
+        for a, x, y in m.anchors:
+            anchors.setdefault(a, (i, x, y))  # where the element starts
+    targets = sorted({h[1:] for m in marks for h, *_ in m.links if h.startswith("#") and h[1:] in anchors})
+    for name in targets:
+        page, left, top = where(*anchors[name])
+        writer.add_named_destination_array(TextStringObject(name),
+                                           ArrayObject([page, NameObject("/XYZ"), left, top, NumberObject(0)]))
+    for i, m in enumerate(marks):
+        for href, x, y, w, h in m.links:
+            if href.startswith("#") and href[1:] not in anchors:
+                continue
+            _, x1, y1 = where(i, x, y + h)
+            _, x2, y2 = where(i, x + w, y)
+            link = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([x1, y1, x2, y2]),
+                NameObject("/BS"): DictionaryObject({NameObject("/W"): NumberObject(0)}),
+            })
+            if href.startswith("#"):
+                link[NameObject("/Dest")] = TextStringObject(href[1:])
+            else:
+                link[NameObject("/A")] = DictionaryObject({NameObject("/S"): NameObject("/URI"),
+                                                          NameObject("/URI"): TextStringObject(href)})
+            writer.add_annotation(i, link)
+    parents: list[tuple[int, Any]] = []  # the open outline levels: (level, item)
+    for i, m in enumerate(marks):
+        for level, label, x, y, state in m.bookmarks:
+            while parents and parents[-1][0] >= level:
+                parents.pop()
+            _, left, top = where(i, x, y)
+            item = writer.add_outline_item(title=label, page_number=i, parent=parents[-1][1] if parents else None,
+                                           fit=Fit.xyz(left=left, top=top, zoom=0), is_open=state == "open")
+            parents.append((level, item))
+    info = first.metadata
+    if info:
+        writer.add_metadata({k: v for k, v in info.items()})
+    lang = first.trailer["/Root"].get("/Lang")
+    if lang is not None:
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -423,7 +423,7 @@ def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
     from .render import brief_css, warm_up
 
     try:
-        warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "frame")])
+        warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "numbers")])
     except (OSError, MacrobriefError):  # missing system libraries: the real rendering reports it
         pass
 

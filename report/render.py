@@ -83,8 +83,8 @@ def render_css(theme: Theme, *, page_size: str, footer: str, header: str = "", s
     :func:`css_string`, and SAMPLE marking filled in).
 
     ``layer`` is ``"whole"`` for the brief as one document, ``"part"`` (``"cover"`` for the cover)
-    for a part of the PDF laid out alone (no page number, no paper colour) or ``"frame"`` for the
-    PDF's frame document (see :mod:`report.paged`).
+    for a part of the PDF laid out alone (no page number) or ``"numbers"`` for the sheet of page
+    numbers the PDF's assembly draws from (see :mod:`report.paged`).
     """
     env = html_environment()
     try:

@@ -137,44 +137,61 @@ def test_links_jump_to_the_page_of_their_target(serial, brief):
     assert all("Alpha signal" in texts[t] or "Beta" in texts[t] for t in board)
 
 
-def test_part_pages_are_drawn_upright_under_the_frame(tmp_path):
-    """A part page drawn onto a frame page keeps its orientation and position (the frame's own
-    drawing state is restored first): ink at the part's top-left shows at the page's top-left."""
-    require_tool("pdftoppm")
-    css = "@page { size: A4; margin: 0 } body { margin: 0 }"
-    part = render_pdf(f'<html><head><style>{css} html {{ background: transparent }}</style></head>'
-                      '<body><div style="width: 40mm; height: 30mm; background: black"></div></body></html>')
-    frame = render_pdf(f'<html><head><style>{css} @page {{ @bottom-right {{ content: "Page " counter(page) }} }}'
-                       '</style></head><body><p style="margin-top: 200mm">frame</p></body></html>')
-    pdf = paged.assemble(frame, [part], {0: (0, 0)})
-    (tmp_path / "a.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "20", "-gray", "-png", str(tmp_path / "a.pdf"), str(tmp_path / "p")],
+_META = {"title": "Brief", "edition": "2025-W15", "desk": "Desk", "sample": False, "page_size": "A4"}
+
+
+def _pages_png(pdf, tmp_path, stem):
+    (tmp_path / f"{stem}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "72", "-gray", "-png", str(tmp_path / f"{stem}.pdf"), str(tmp_path / stem)],
                    check=True, timeout=120)
-    img = np.asarray(Image.open(next(tmp_path.glob("p-*.png"))).convert("L"))
-    h, w = img.shape
-    top_left = img[: h // 12, : w // 8]
-    bottom_left = img[-h // 12:, : w // 8]
-    assert (top_left < 60).mean() > 0.8 and (bottom_left < 60).mean() < 0.05
-    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert "frame" in text and "Page 1" in text
+    return [np.asarray(Image.open(f).convert("L")) for f in sorted(tmp_path.glob(f"{stem}-*.png"))]
 
 
-def test_part_pages_and_frame_pages_must_match_one_to_one():
+def test_page_numbers_are_drawn_where_weasyprint_draws_its_own(tmp_path):
+    """The assembly numbers the pages of parts laid out alone exactly as WeasyPrint numbers a
+    document laid out in one piece: the footers of the two, rendered, are the same pixels (pages
+    with one- and two-digit numbers), and the text reads "Page x of y" with y counted over all parts."""
+    from report.render import brief_css, weasy_document, write_pdf
+
+    require_tool("pdftoppm")
+    theme = load_theme()
+    bodies = ["".join(f"<p>{word} {i}: the curve, the term premium and the dollar.</p>" for i in range(300))
+              for word in ("Paragraph", "Line")]
+
+    def html(body):
+        return f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>{body}</body></html>'
+
+    one, two = (paged.lay_out(paged.Part(f"section:{k}", None, html(b), brief_css(_META, theme, layer="part")))
+                for k, b in enumerate(bodies))
+    n = len(one.pages) + len(two.pages)
+    assert len(one.pages) >= 5 and n >= 10
+    pdf = paged.assemble([one, two], paged.page_numbers(n, brief_css(_META, theme, layer="numbers")))
+    # the same two parts laid out as one document by WeasyPrint, numbered by its own page footer
+    with weasy_document(html(f'{bodies[0]}<div style="break-before: page">{bodies[1]}</div>'),
+                        css=brief_css(_META, theme, layer="whole")) as doc:
+        whole = write_pdf(doc)
+    ours, theirs = _pages_png(pdf, tmp_path, "ours"), _pages_png(whole, tmp_path, "whole")
+    assert len(ours) == len(theirs) == n
+    footer = slice(int(ours[0].shape[0] * 0.93), None)  # below the page's content box (bottom margin 20 mm)
+    for i in range(n):
+        assert (theirs[i][footer] < 128).any()  # there is a footer to compare
+        assert np.array_equal(ours[i][footer], theirs[i][footer]), i + 1
+    texts = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert [t.count(f"Page {i} of {n}") for i, t in enumerate(texts, 1)] == [1] * n
+    assert "Line 0:" in texts[len(one.pages)] and f"Page {len(one.pages) + 1} of {n}" in texts[len(one.pages)]
+
+
+def test_page_numbers_must_match_the_pages():
     from report.errors import RenderError
+    from report.render import brief_css
 
+    numbers = paged.page_numbers(3, brief_css(_META, load_theme(), layer="numbers"))
+    assert [len(tj) for _, tj in numbers.lines] == sorted(len(tj) for _, tj in numbers.lines)
     blank = paged.PageMarks((), (), ())
-    cover = paged.LaidOutPart("cover", None, b"", (blank, blank))
-    section = paged.LaidOutPart("section:x", "1. X", b"", (blank,))
-    markers = {"mb-frame-cover-1": 0, "mb-frame-cover-2": 1, "mb-frame-section-x-1": 2}
-    assert paged._placement(markers, [cover, section], 3) == {0: (0, 0), 1: (0, 1), 2: (1, 0)}
-    # a part page whose marker never reached the frame, two part pages on one frame page, or a
-    # frame page standing for nothing: each is an error, never a silently shifted document
-    with pytest.raises(RenderError, match="page 1 of part 'section:x' has no page of its own"):
-        paged._placement({k: v for k, v in markers.items() if "section" not in k}, [cover, section], 3)
-    with pytest.raises(RenderError, match="no page of its own"):
-        paged._placement({**markers, "mb-frame-section-x-1": 1}, [cover, section], 3)
-    with pytest.raises(RenderError, match="stand for no part's page"):
-        paged._placement(markers, [cover, section], 4)
+    part = paged.LaidOutPart("section:x", "1. X", b"", (blank, blank))
+    # numbers for three pages on a document of two: refused, never a silently shifted count
+    with pytest.raises(RenderError, match="3 page numbers for 2 pages"):
+        paged.assemble([part], numbers)
 
 
 #: parts laid out in the test's own process (see the test below)
@@ -194,7 +211,7 @@ _REAL_LAY_OUT = paged.lay_out
 def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch):
     """With workers, each section's pages are laid out by the worker that computed it and the
     cover and appendix by the workers while the last charts are drawn: the main process lays out
-    the summary (whose contents need the other parts' lengths) and the frame only."""
+    the summary only (its contents need the other parts' lengths), besides the page numbers."""
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
