@@ -20,11 +20,12 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
+from queue import Empty
 from types import MappingProxyType
 from typing import Any
 
@@ -426,49 +427,118 @@ def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
         warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "numbers")])
     except (OSError, MacrobriefError):  # missing system libraries: the real rendering reports it
         pass
+    import pypdf.generic  # noqa: F401 - the assembly's (report.paged)
 
 
-#: what forked section workers inherit (set just before the pool forks, cleared after)
+#: what forked section workers inherit (set just before the first fork, cleared after)
 _FORK_STATE: dict[str, Any] = {}
 
 
-def _section_worker(sid: str) -> tuple[SectionResult, dict[str, bytes], tuple[str, ...], float, Any]:
-    """Worker side of :func:`compute_and_draw`: one section, then its charts, then (when the
-    brief has a PDF) its pages laid out, in a forked process.
+def _claim() -> str | None:
+    """The next section no worker has taken yet (the early worker and the pool share the count)."""
+    counter, ids = _FORK_STATE["claim"], _FORK_STATE["ids"]
+    with counter.get_lock():
+        i = counter.value
+        counter.value = i + 1
+    return ids[i] if i < len(ids) else None
 
-    Returns the result, the PNGs of its charts, the series it read (for provenance), the time it
-    took and the laid-out pages (:class:`report.paged.LaidOutPart`, or None). Verdict thresholds
-    are read-only mappings: taught to pickle here, in the worker.
-    """
-    copyreg.pickle(MappingProxyType, reduce_read_only)
+
+def _send(message: tuple) -> None:
+    """A message to the parent: from the early worker through its queue (sent in the background,
+    so that it goes on while the parent is busy getting ready), from the pool's workers over their
+    shared pipe (one writer at a time)."""
+    queue = _FORK_STATE.get("queue")
+    if queue is not None:
+        queue.put(pickle.dumps(message))  # pickled here, so that a failure shows here, not in the queue's thread
+        return
+    lock, conn = _FORK_STATE["pipe"]
+    with lock:
+        conn.send(message)
+
+
+def _compute_one(sid: str) -> tuple[SectionResult, dict[str, bytes]]:
+    """One section computed, its result sent to the parent at once (before the charts), and its
+    charts drawn, in a forked worker."""
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
-    t0 = time.perf_counter()
     res = _build_section(registry()[sid], frame, config, cache)
-    early = _FORK_STATE.get("early")
-    if early is not None:  # the result at once, before the charts and pages
-        lock, conn = early
-        with lock:
-            try:
-                conn.send((sid, res, frame.used))
-            except Exception:  # a result that cannot be pickled: the parent does without it
-                conn.send((sid, None, ()))
+    try:
+        _send(("result", sid, res, frame.used))
+    except Exception:  # a result that cannot be pickled: the parent does without it
+        _send(("result", sid, None, ()))
     drawer = ChartDrawer(frame, config, cache=cache, workers=1)
     try:
         drawer.add(res.charts)
         pngs = drawer.finish()
     finally:
         drawer.close()
+    return res, pngs
+
+
+def _section_worker() -> tuple[str, SectionResult, dict[str, bytes], tuple[str, ...], float, Any] | None:
+    """Pool side of :func:`compute_and_draw`: the next section not taken yet (None when there is
+    none), computed, its charts drawn and (when the brief has a PDF) its pages laid out.
+
+    Returns the section's id, result, the PNGs of its charts, the series it read (for
+    provenance), the time it took and the laid-out pages (:class:`report.paged.LaidOutPart`, or
+    None). Verdict thresholds are read-only mappings: taught to pickle here, in the worker.
+    """
+    copyreg.pickle(MappingProxyType, reduce_read_only)
+    sid = _claim()
+    if sid is None:
+        return None
+    t0 = time.perf_counter()
+    res, pngs = _compute_one(sid)
     laid = None
     pdf = _FORK_STATE.get("pdf")
     if pdf is not None:
-        from .paged import lay_out, section_part
-
         try:
-            sctx = section_context(res, chart_entries(pngs), pdf["theme"], pdf["previous"])
-            laid = lay_out(section_part(pdf["meta"], sctx, pdf["theme"]))
+            laid = _lay_out_part(_section_part(res, pngs, pdf))
         except MacrobriefError:  # laid out again with the whole PDF, which reports the error
             laid = None
-    return res, pngs, frame.used, time.perf_counter() - t0, laid
+    return sid, res, pngs, _FORK_STATE["frame"].used, time.perf_counter() - t0, laid
+
+
+def _early_worker() -> None:
+    """The worker forked before the parent loads the PDF engine: until the pool starts, it takes
+    sections and draws their charts, and sends each outcome over the pipe (their pages are laid
+    out by the pool, which inherits a ready engine). A section it cannot finish is left to the
+    parent."""
+    copyreg.pickle(MappingProxyType, reduce_read_only)
+    _FORK_STATE["queue"] = _FORK_STATE["early_queue"]
+    pool_started = _FORK_STATE["pool_started"]
+    while not pool_started.is_set() and (sid := _claim()) is not None:
+        t0 = time.perf_counter()
+        try:
+            _, pngs = _compute_one(sid)
+            _send(("done", sid, pngs, _FORK_STATE["frame"].used, time.perf_counter() - t0))
+        except Exception:  # the parent computes the section again and reports any error
+            _send(("failed", sid))
+    _send(("exit",))
+
+
+def _section_part(res: SectionResult, pngs: Mapping[str, bytes], pdf: Mapping[str, Any]) -> Any:
+    """The PDF part of one section (``pdf``: ``{"meta", "theme", "previous"}``)."""
+    from .paged import section_part
+
+    sctx = section_context(res, chart_entries(pngs), pdf["theme"], pdf["previous"])
+    return section_part(pdf["meta"], sctx, pdf["theme"])
+
+
+def _lay_out_part(part: Any) -> Any:
+    from .paged import lay_out
+
+    return lay_out(part)
+
+
+def _preload_for_sections() -> None:
+    """Load what the sections and charts load on first use (matplotlib, scipy's optimiser), so
+    that the pool's workers inherit it instead of each loading it again."""
+    from . import charts  # noqa: F401 - loaded for the workers
+
+    try:
+        import scipy.optimize  # noqa: F401 - the curve fits' refinement
+    except ImportError:  # pragma: no cover - scipy is a dependency
+        pass
 
 
 def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
@@ -569,75 +639,163 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
         finally:
             drawer.close()
         return results, charts
-    results: list[SectionResult] = []
-    charts: dict[str, bytes] = {}
-    seen: set[str] = set()
-    if before_fork is not None:
-        before_fork()
     ctx = multiprocessing.get_context("fork")
-    reader, writer = ctx.Pipe(duplex=False) if on_results is not None else (None, None)
-    _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages,
-                       early=(ctx.Lock(), writer) if writer is not None else None)
+    reader, writer = ctx.Pipe(duplex=False)
+    _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages, ids=ids, claim=ctx.Value("i", 0),
+                       pipe=(ctx.Lock(), writer), pool_started=ctx.Event(), early_queue=ctx.Queue())
+    # one worker starts on the sections at once, until the pool starts: the pool, forked once the
+    # PDF engine and the sections' libraries are loaded here, inherits them
+    early_worker = ctx.Process(target=_early_worker, daemon=True)
+    early_worker.start()
     try:
+        if before_fork is not None:
+            before_fork()
+        _preload_for_sections()
         with ProcessPoolExecutor(max_workers=min(workers, len(ids)), mp_context=ctx) as pool:
-            futures = [pool.submit(_section_worker, sid) for sid in ids]
-            if reader is not None:
-                early = _early_results(reader, dict(zip(ids, futures)), frame)
-                if len(early) == len(ids):
-                    frame.get("recession")  # read by every worker's chart drawer (provenance)
-                    on_results([early[sid] for sid in ids], pool.submit)
-            for sid, future in zip(ids, futures):
-                section = sections[sid]
+            futures = [pool.submit(_section_worker) for _ in ids]
+            _FORK_STATE["pool_started"].set()
+
+            def submit(fn: Callable[..., Any], *args: Any) -> Future | None:
                 try:
-                    res, pngs, used, secs, laid = future.result()
-                except MacrobriefError:
-                    raise
-                except Exception:  # result not picklable, or the worker died: do it here
-                    t0 = time.perf_counter()
-                    res = _build_section(section, frame, config, cache)
-                    pngs = draw_charts([res], frame, config, cache=cache, workers=1)
-                    used, secs, laid = (), time.perf_counter() - t0, None
-                if laid is not None and laid_out is not None:
-                    laid_out[laid.name] = laid
-                for k in used:
-                    frame.get(k)  # provenance: the series the worker read
-                for spec in res.charts:
-                    if spec.id in seen:
-                        raise RenderError(f"chart id {spec.id!r} is declared twice")
-                    seen.add(spec.id)
-                charts.update(pngs)
-                results.append(res)
-                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s "
-                              f"(with its charts{' and pages' if laid is not None else ''})")
+                    return pool.submit(fn, *args)
+                except RuntimeError:  # the pool broke (a worker died): the PDF lays the part out later
+                    return None
+
+            lay_out = None
+            if pages is not None:
+                def lay_out(res: SectionResult, pngs: dict[str, bytes]) -> Any:
+                    return submit(_lay_out_part, _section_part(res, pngs, pages))
+            got = _collect((reader, _FORK_STATE["early_queue"]), futures, early_worker, frame, ids, progress,
+                           lay_out=lay_out,
+                           on_results=(lambda done: on_results(done, submit)) if on_results else None)
+            results, charts = _gather(got, frame, config, cache, ids, progress, laid_out)
             if on_sections is not None:
                 on_sections()
+    except BaseException:
+        early_worker.kill()  # what it still has to send is not wanted any more
+        raise
     finally:
+        early_worker.join(timeout=10)
+        if early_worker.is_alive():  # pragma: no cover - it has nothing left to do by now
+            early_worker.kill()
+        _FORK_STATE["early_queue"].close()
         _FORK_STATE.clear()
         for conn in (reader, writer):
-            if conn is not None:
-                conn.close()
+            conn.close()
     return results, charts
 
 
-def _early_results(reader: Any, futures: Mapping[str, Any], frame: Frame) -> dict[str, SectionResult]:
-    """The results the section workers send as soon as they have them (see :func:`_section_worker`),
-    until every section has sent or finished (a worker that failed sends nothing; its section is
-    dealt with when its future is collected). The series each worker read are marked used."""
-    out: dict[str, SectionResult] = {}
-    pending = set(futures)
-    while pending:
-        if reader.poll(0.02):
-            sid, res, used = reader.recv()
-            pending.discard(sid)
-            if res is not None:
-                out[sid] = res
+@dataclass
+class _Outcome:
+    """What the workers delivered for one section."""
+
+    result: SectionResult | None = None
+    pngs: dict[str, bytes] | None = None
+    laid: Any = None  # a LaidOutPart, or (the early worker's sections) the pool's future of one
+
+
+def _collect(inboxes: tuple[Any, Any], futures: Sequence[Any], early_worker: Any, frame: Frame, ids: Sequence[str],
+             progress: Progress, *, lay_out: Callable[[SectionResult, dict[str, bytes]], Any] | None,
+             on_results: Callable[[list[SectionResult]], Any] | None) -> dict[str, _Outcome]:
+    """The workers' messages and outcomes until no section is in the works: each result as soon as
+    it is computed (``on_results`` gets them all, in brief order, once every section has one), the
+    early worker's charts (its pages queued with ``lay_out``), the pool's outcomes. The series the
+    workers read are marked used in ``frame``."""
+    sections = registry()
+    got: dict[str, _Outcome] = {sid: _Outcome() for sid in ids}
+    early_done, told = False, on_results is None
+    waiting = list(futures)
+    reader, queue = inboxes  # the pool's pipe, the early worker's queue
+
+    def receive() -> tuple | None:
+        if reader.poll(0.01):
+            return reader.recv()
+        try:
+            return pickle.loads(queue.get(timeout=0.01))
+        except Empty:
+            return None
+
+    while True:
+        message = receive()
+        if message is not None:
+            kind, *rest = message
+            if kind == "result":
+                sid, res, used = rest
+                got[sid].result = res
+            elif kind == "done":
+                sid, pngs, used, secs = rest
+                out = got[sid]
+                out.pngs = pngs
+                if lay_out is not None and out.result is not None:
+                    out.laid = lay_out(out.result, pngs)
+                section = sections[sid]
+                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s (with its charts)")
+            elif kind == "failed":
+                got[rest[0]] = _Outcome()
+                used = ()
+            else:  # "exit"
+                early_done, used = True, ()
             for k in used:
                 frame.get(k)
             continue
-        for sid in [s for s in pending if futures[s].done()]:
-            if not reader.poll(0):  # finished without a word: failed before its result was ready
-                pending.discard(sid)
-    return out
+        if not early_done and not early_worker.is_alive() and queue.empty():
+            early_done = True  # died: the section it held is done again by the parent
+        for future in [f for f in waiting if f.done()]:
+            waiting.remove(future)
+            try:
+                out = future.result()
+            except MacrobriefError:  # raised by a section: the build stops here
+                raise
+            except Exception:  # its outcome could not be sent back, or its worker died: see _gather
+                continue
+            if out is None:
+                continue
+            sid, res, pngs, used, secs, laid = out
+            got[sid] = _Outcome(res, pngs, laid)
+            for k in used:
+                frame.get(k)
+            section = sections[sid]
+            progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s "
+                          f"(with its charts{' and pages' if laid is not None else ''})")
+        if not told and all(o.result is not None for o in got.values()):
+            frame.get("recession")  # read by every worker's chart drawer (provenance)
+            on_results([got[sid].result for sid in ids])
+            told = True
+        if not waiting and early_done:
+            return got
+
+
+def _gather(got: Mapping[str, _Outcome], frame: Frame, config: Config, cache: Cache | None, ids: Sequence[str],
+            progress: Progress, laid_out: dict[str, Any] | None) -> tuple[list[SectionResult], dict[str, bytes]]:
+    """Results in brief order and every chart; a section no worker finished is done here."""
+    sections = registry()
+    results: list[SectionResult] = []
+    charts: dict[str, bytes] = {}
+    seen: set[str] = set()
+    for sid in ids:
+        out = got[sid]
+        res, pngs, laid = out.result, out.pngs, out.laid
+        if res is None or pngs is None:  # not picklable, or its worker failed or died: done here
+            t0 = time.perf_counter()
+            res = _build_section(sections[sid], frame, config, cache)
+            pngs = draw_charts([res], frame, config, cache=cache, workers=1)
+            laid = None
+            progress.note(f"Section {sections[sid].number}: {sections[sid].title} ... "
+                          f"{time.perf_counter() - t0:.1f} s (computed again here)")
+        if isinstance(laid, Future):  # an early worker's section, laid out by the pool
+            try:
+                laid = laid.result()
+            except Exception:  # laid out again with the whole PDF, which reports any error
+                laid = None
+        if laid is not None and laid_out is not None:
+            laid_out[laid.name] = laid
+        for spec in res.charts:
+            if spec.id in seen:
+                raise RenderError(f"chart id {spec.id!r} is declared twice")
+            seen.add(spec.id)
+        charts.update(pngs)
+        results.append(res)
+    return results, charts
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -679,11 +837,15 @@ def make_brief(
         early["context"] = ctx
         # the cover first (the summary waits for its length), then the longest
         for part in [cover_part(ctx, theme), *sorted(appendix_parts(ctx, theme), key=lambda p: -len(p.html))]:
-            early["parts"][part.name] = submit(lay_out, part)
+            future = submit(lay_out, part)
+            if future is not None:  # None: the pool broke; the PDF lays the part out later
+                early["parts"][part.name] = future
 
     def lay_out_summary() -> None:
         # here, while the workers finish the appendix: the contents need the cover's and the
         # sections' lengths, now known
+        if "cover" not in early["parts"]:
+            return
         try:
             laid = {**laid_out, "cover": early["parts"]["cover"].result()}
             early["summary"] = lay_out_summary_part(early["context"], theme, laid)

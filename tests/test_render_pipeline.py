@@ -1,8 +1,10 @@
 """Sections and charts computed in forked workers give exactly what one process gives: the same
 results in brief order, the same chart bytes, the same series marked used (provenance), also
-when a result cannot be sent back from a worker."""
+when a result cannot be sent back from a worker or a worker dies."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from _brief_fixtures import brief_config, synthetic_frame
@@ -17,12 +19,15 @@ class FakeSection(Section):
     """A small section reading two series, with one verdict and one chart."""
 
     def __init__(self, sid: str, number: int, keys: tuple[str, str], *, unpicklable: bool = False,
-                 chart_id: str | None = None) -> None:
+                 chart_id: str | None = None, dies_in: int | None = None) -> None:
         self.id, self.number, self.title = sid, number, f"Fake {sid}"
         self.keys, self.unpicklable, self.chart_id = keys, unpicklable, chart_id or f"{sid}_line"
+        self.dies_in = dies_in  # the process id it runs in when it does not kill its process
         self.rule = RuleSpec(f"{sid}_rule", sid, f"Rule of {sid}", ("low", "high"))
 
     def build(self, inp):
+        if self.dies_in is not None and os.getpid() != self.dies_in:
+            os._exit(3)  # a worker killed mid-section (out of memory, say)
         res = self.result()
         a, b = (inp.series(k) for k in self.keys)
         state = "high" if a.iloc[-1] > b.iloc[-1] else "low"
@@ -57,6 +62,19 @@ def test_workers_match_one_process(monkeypatch, unpicklable):
     assert parallel[1] == serial[1]  # identical PNG bytes
     # the recession flags are read for chart shading: they are part of the provenance too
     assert parallel[2] == serial[2] == ("ust_2y", "ust_10y", "ust_30y", "recession")
+
+
+@pytest.mark.parametrize("which", ["curve", "liquidity"])
+def test_a_section_whose_worker_dies_is_computed_again_here(monkeypatch, which):
+    """Whichever worker takes the section (the one started at once, or one of the pool forked
+    later) dies with it; the parent computes it again and the brief is the same."""
+    fake_registry(monkeypatch)
+    serial = run(1)
+    sections = pipeline.registry()
+    s = sections[which]
+    sections[which] = FakeSection(s.id, s.number, s.keys, dies_in=os.getpid())
+    assert run(2)[:2] == serial[:2]
+    assert run(3)[:2] == serial[:2]
 
 
 def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
