@@ -24,7 +24,6 @@ from PIL import Image
 
 from report import paged
 from report.pipeline import make_brief
-from report.render import render_pdf
 from report.theme import load_theme
 
 
