@@ -418,9 +418,9 @@ def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, 
 
 
 def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
-    """Import WeasyPrint, load the fonts, parse the stylesheets of the PDF's parts and frame and
-    lay out a line of text, so that the forked workers that lay out the brief's pages inherit a
-    ready engine."""
+    """Import WeasyPrint, load the fonts, parse the stylesheets of the PDF's parts and page-number
+    sheet and lay out a line of text, so that the forked workers that lay out the brief's pages
+    inherit a ready engine; load pypdf for the assembly here."""
     from .render import brief_css, warm_up
 
     try:
