@@ -45,14 +45,7 @@ def shared_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "data"
 
 
-# --- child modes ---------------------------------------------------------------------------------
-
-
-def child_build(args: argparse.Namespace) -> int:
-    from report.cli import main
-
-    return main(["build", "--config", str(args.config), "--source", "store", "--as-of", args.as_of,
-                 "--format", "html,pdf"])
+# --- child mode ----------------------------------------------------------------------------------
 
 
 def child_quantstats(args: argparse.Namespace) -> int:
@@ -130,12 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5,
                     help="cold builds (each paired with a QuantStats run) to time; medians are reported")
     ap.add_argument("--no-quantstats", action="store_true")
-    ap.add_argument("--child", choices=("build", "quantstats"), help=argparse.SUPPRESS)
-    ap.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=("quantstats",), help=argparse.SUPPRESS)
     ap.add_argument("--output", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.child == "build":
-        return child_build(args)
     if args.child == "quantstats":
         return child_quantstats(args)
 
@@ -147,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg.write_text(f'[data]\nstore = "{store}"\n[output]\ndir = "{work / "out"}"\ncache = "{work / "cache"}"\n'
                    f'[archive]\nroot = "{work / "editions"}"\n', encoding="utf-8")
     py = sys.executable
-    build_cmd = [py, str(Path(__file__).resolve()), "--child", "build", "--config", str(cfg), "--as-of", args.as_of]
+    # the command as a desk runs it (``macrobrief build``: report.cli's run, quick exit included)
+    build_cmd = [py, "-m", "report.cli", "build", "--config", str(cfg), "--source", "store", "--as-of", args.as_of,
+                 "--format", "html,pdf"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     # cold builds and QuantStats tear sheets in turn (build, sheet, build, sheet, ...): the ratio is
@@ -194,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
               "25 years daily, with benchmark)")
         print(f"build / QuantStats:    {ratios[len(ratios) // 2]:6.2f} wall, median of the pairs "
               f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}); {cpu / qs_cpu:5.2f} CPU  (target <= {TARGET_RATIO})")
+        print("  pairs, in run order:  " + ", ".join(f"{c[0]:.2f}/{q[0]:.2f} s" for c, q in zip(colds, sheets)))
     print("\ncold build steps:")
     for line in err.splitlines():
         if " s" in line and ("..." in line or "done in" in line):

@@ -101,6 +101,36 @@ def test_errors_never_print_a_traceback_in_a_real_process(tmp_path):
     assert Path(tmp_path / "s.sqlite").exists()  # opened, nothing else written
 
 
+def test_the_command_exits_quickly_yet_flushes_its_output_and_runs_exit_handlers(tmp_path):
+    # run() ends the process without the interpreter's teardown: what is still buffered must
+    # reach the pipe, exit handlers (here one writing a file) must run, and the code must be main's
+    mark = tmp_path / "handler-ran"
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text('[data]\nstore = "s.sqlite"\n', encoding="utf-8")
+    script = (
+        "import atexit, sys\n"
+        "from report import cli\n"
+        f"atexit.register(lambda: open({str(mark)!r}, 'w').write('ran'))\n"
+        "sys.stdout.write('buffered, no newline')\n"
+        "sys.argv = ['macrobrief'] + sys.argv[1:]\n"
+        "cli.run()\n"
+        "print('never reached')\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    ok = subprocess.run([sys.executable, "-c", script, "config", "show", "--config", str(cfg)],
+                        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("buffered, no newline")
+    assert "[data]" in ok.stdout and "never reached" not in ok.stdout
+    assert mark.read_text() == "ran"
+    mark.unlink()
+    bad = subprocess.run([sys.executable, "-c", script, "build", "--config", str(cfg), "--source", "store"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert bad.returncode == 3
+    assert bad.stderr.strip().splitlines()[-1].startswith("macrobrief: error: the store")
+    assert mark.read_text() == "ran"
+
+
 def test_publish_without_data_is_refused_before_any_sample_is_generated(capsys, desk, monkeypatch):
     import report.sources.sample as sample
 
