@@ -191,10 +191,54 @@ def _pass_png_through(engine: Any) -> None:
     raster._get_png_data = staticmethod(get_png_data)
 
 
+@contextmanager
+def _libraries_by_file_name() -> Iterator[None]:
+    """While WeasyPrint loads GObject, Pango, HarfBuzz and fontconfig (Linux): no library search.
+
+    WeasyPrint tries several names for each library (``libpango-1.0-0``, ``pango-1.0-0``, ...,
+    ``libpango-1.0.so.0``), and cffi answers every name the dynamic loader does not know by
+    :func:`ctypes.util.find_library`, which on Linux runs ldconfig, gcc and ld: 20-35 ms a name,
+    about 0.45 s for the 22 names a Debian system goes through. The libraries' own file names come
+    later in each list, and the dynamic loader finds those itself (its cache, the system folders,
+    ``LD_LIBRARY_PATH``). So the search answers "not found" meanwhile, and WeasyPrint's output is
+    held back: if a library cannot be loaded this way, the import is tried again normally.
+    """
+    import ctypes.util
+    import io
+    import sys
+
+    searching = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    held = io.StringIO()
+    saved = sys.stdout
+    sys.stdout = held  # WeasyPrint prints its installation hints there before it gives up
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+        ctypes.util.find_library = searching
+
+
+def _import_weasyprint() -> Any:
+    import sys
+
+    if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
+        try:
+            with _libraries_by_file_name():
+                import weasyprint
+            return weasyprint
+        except OSError:  # a library known by another name here: forget the half-done import
+            for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+                del sys.modules[name]
+    import weasyprint
+
+    return weasyprint
+
+
 def _engine() -> Any:
     """WeasyPrint, imported once (and taught to pass the charts' PNG data through)."""
     try:
-        import weasyprint
+        weasyprint = _import_weasyprint()
     except OSError as exc:  # missing Pango/HarfBuzz system libraries
         raise RenderError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango") from None
     import weasyprint.images

@@ -6,17 +6,34 @@ from __future__ import annotations
 import base64
 import io
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pypdf
 import pytest
-from _brief_fixtures import BUILT, NASTY, brief_config, error_section, every_block_section, previous_edition, synthetic_frame
+from _brief_fixtures import (
+    BUILT,
+    NASTY,
+    brief_config,
+    error_section,
+    every_block_section,
+    previous_edition,
+    synthetic_frame,
+)
 from matplotlib.figure import Figure
 from PIL import Image
 
-from report.charts import DRAWERS, downsample, footer_text, recession_spans, render_chart
+from report.charts import (
+    DRAWERS,
+    downsample,
+    footer_text,
+    recession_spans,
+    render_chart,
+)
 from report.errors import RenderError
 from report.pipeline import make_brief
 from report.render import render_html, render_pdf
@@ -342,3 +359,50 @@ def test_only_plain_8_bit_pngs_are_passed_through():
         img.fp = io.BytesIO(bytes(bad))
         assert _png_idat(img) is None
     assert _png_idat(Image.open(io.BytesIO(_png_bytes(rgb.convert("RGBA"))))) is None
+
+
+# --- loading WeasyPrint ---------------------------------------------------------------------------
+
+_LOAD_ENGINE = """
+import ctypes.util, sys
+import cffi
+
+searched = []
+search = ctypes.util.find_library
+def counted(name):
+    searched.append(name)
+    return search(name)
+ctypes.util.find_library = counted
+if sys.argv[1] == "pango-by-another-name":
+    # this loader knows Pango only through the library search, not by its file name
+    real = cffi.FFI.dlopen
+    def dlopen(self, name, flags=0):
+        if name == "libpango-1.0.so.0" and ctypes.util.find_library is not counted:
+            raise OSError("cannot open shared object file libpango-1.0.so.0")
+        return real(self, name, flags)
+    cffi.FFI.dlopen = dlopen
+from report import render
+engine = render._engine()
+import weasyprint.text.ffi as ffi
+assert ctypes.util.find_library is counted
+with render.weasy_document("<p>loaded</p>") as doc:
+    assert render.write_pdf(doc).startswith(b"%PDF")
+print("searched", len(searched), "pango", ffi.pango is not None)
+"""
+
+
+@pytest.mark.parametrize("case", ["normal", "pango-by-another-name"])
+def test_weasyprint_loads_its_libraries_by_file_name_and_searches_only_when_that_fails(case):
+    root = Path(__file__).resolve().parents[1]
+    p = subprocess.run([sys.executable, "-c", _LOAD_ENGINE, case], capture_output=True, text=True, timeout=120,
+                       cwd=root, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[-1].startswith("searched ") and lines[-1].endswith(" pango True")
+    searched = int(lines[-1].split()[1])
+    if case == "normal":  # every library found by the dynamic loader: no ldconfig, gcc or ld run
+        assert searched == 0
+        assert len(lines) == 1
+    else:  # tried again with the search, and WeasyPrint's installation hints from the first try held back
+        assert searched > 0
+        assert len(lines) == 1 and "could not import" not in p.stdout
