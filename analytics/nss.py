@@ -91,6 +91,7 @@ DEFAULT_RIDGE = 1e-5
 Kind = Literal["zero", "par", "cmt"]
 _KINDS = ("zero", "par", "cmt")
 _BILL_MAX = 1.0 + 1e-9  # CMT tenors up to one year are bills
+_FD_STEP = float(np.sqrt(np.finfo(float).eps))  # relative step of the refinement's finite differences
 _CHUNK_ELEMENTS = 1 << 14  # grid-search work array size (doubles, 128 KB) per block of dates: stays in cache
 
 
@@ -507,6 +508,66 @@ def _resid(y: np.ndarray, params: np.ndarray, obs: _Obs, *, by_pair: bool = Fals
     return y - value
 
 
+def _forward_jacobian(fun, x: np.ndarray, r: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Forward-difference Jacobian of ``fun`` at ``x`` (``r = fun(x)``); at an upper bound the
+    step goes inward."""
+    jac = np.empty((len(r), len(x)))
+    for j in range(len(x)):
+        h = _FD_STEP * max(1.0, abs(x[j]))
+        if x[j] + h > hi[j]:
+            h = -h
+        xh = x.copy()
+        xh[j] += h
+        jac[:, j] = (fun(xh) - r) / h
+    return jac
+
+
+def _least_squares_in_box(fun, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, max_iter: int = 100) -> np.ndarray:
+    """Minimise ``|fun(x)|^2`` over the box ``lo <= x <= hi`` from ``x0`` (inside it).
+
+    Levenberg-Marquardt with Marquardt's scaling (the damping is proportional to the diagonal of
+    J'J, so it does not depend on the parameters' units); a parameter on a bound that the descent
+    pushes outward is held there for the step, and each trial step is projected onto the box. A step is taken only if it lowers the sum of squares; the damping falls tenfold after a
+    step taken and rises tenfold after one refused. It stops when a step no longer lowers the sum by
+    more than a part in 1e14 or moves the parameters by more than a part in 1e10, or when no
+    damping gives a lower sum.
+    """
+    x = x0.astype(float).copy()
+    r = fun(x)
+    cost = float(r @ r)
+    damping = 1e-3
+    for _ in range(max_iter):
+        jac = _forward_jacobian(fun, x, r, hi)
+        jtj, grad = jac.T @ jac, jac.T @ r
+        # a parameter on a bound that the descent would push further out stays there this step
+        free = ~(((x <= lo) & (grad > 0.0)) | ((x >= hi) & (grad < 0.0)))
+        sub, g = jtj[np.ix_(free, free)], grad[free]
+        scale = np.diag(sub).copy()
+        scale[scale <= 0.0] = 1.0
+        while damping < 1e12:
+            step = np.zeros_like(x)
+            try:
+                step[free] = np.linalg.solve(sub + damping * np.diag(scale), -g)
+            except np.linalg.LinAlgError:
+                damping *= 10.0
+                continue
+            trial = np.clip(x + step, lo, hi)
+            r_trial = fun(trial)
+            cost_trial = float(r_trial @ r_trial)
+            if np.isfinite(cost_trial) and cost_trial < cost:
+                break
+            damping *= 10.0
+        else:
+            return x  # no damping lowers the sum: a minimum (to the differences' precision)
+        small = (cost - cost_trial <= 1e-14 * cost
+                 or np.all(np.abs(trial - x) <= 1e-10 * np.maximum(np.abs(x), 1e-8)))
+        x, r, cost = trial, r_trial, cost_trial
+        damping = max(damping / 10.0, 1e-12)
+        if small:
+            break
+    return x
+
+
 def _refine_one(y: np.ndarray, p0: np.ndarray, obs: _Obs,
                 tau_bounds: tuple[float, float], tau2_bounds: tuple[float, float], ridge: float) -> np.ndarray:
     """Continuous bounded least squares over all parameters from a grid start (one date)."""
@@ -520,20 +581,14 @@ def _refine_one(y: np.ndarray, p0: np.ndarray, obs: _Obs,
         r = _resid(y[None, :], p[None, :], obs)[0]
         return np.concatenate([r, np.sqrt(ridge) * p[1:4]])
 
-    lo = [-np.inf] * (4 if svensson else 3) + [tau_bounds[0]] + ([tau2_bounds[0]] if svensson else [])
-    hi = [np.inf] * (4 if svensson else 3) + [tau_bounds[1]] + ([tau2_bounds[1]] if svensson else [])
-    x0 = np.clip(p0[idx], np.array(lo) + 1e-12, np.array(hi) - 1e-12)
-    from scipy.optimize import least_squares  # imported where used: loading it costs 0.3-0.4 s
-
-    try:
-        sol = least_squares(fun, x0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=200)
-    except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - defensive
-        return p0
+    lo = np.array([-np.inf] * (4 if svensson else 3) + [tau_bounds[0]] + ([tau2_bounds[0]] if svensson else []))
+    hi = np.array([np.inf] * (4 if svensson else 3) + [tau_bounds[1]] + ([tau2_bounds[1]] if svensson else []))
+    x0 = np.clip(p0[idx], lo, hi)
+    with np.errstate(all="ignore"):  # a trial step far out can overflow: its sum is then not finite, refused
+        x = _least_squares_in_box(fun, x0, lo, hi)
     out = p0.copy()
-    out[idx] = sol.x
-    if np.sum(fun(sol.x) ** 2) <= np.sum(fun(p0[idx]) ** 2):
-        return out
-    return p0
+    out[idx] = x
+    return out
 
 
 # --- public fits ---------------------------------------------------------------------------

@@ -531,14 +531,9 @@ def _lay_out_part(part: Any) -> Any:
 
 
 def _preload_for_sections() -> None:
-    """Load what the sections and charts load on first use (matplotlib, scipy's optimiser), so
-    that the pool's workers inherit it instead of each loading it again."""
+    """Load what the charts load on first use (matplotlib), so that the pool's workers inherit it
+    instead of each loading it again."""
     from . import charts  # noqa: F401 - loaded for the workers
-
-    try:
-        import scipy.optimize  # noqa: F401 - the curve fits' refinement
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        pass
 
 
 def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
