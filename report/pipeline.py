@@ -9,6 +9,7 @@ failing section never stops the brief: it renders as an error notice.
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -19,8 +20,9 @@ import sqlite3
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
@@ -641,11 +643,15 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
     # one worker starts on the sections at once, until the pool starts: the pool, forked once the
     # PDF engine and the sections' libraries are loaded here, inherits them
     early_worker = ctx.Process(target=_early_worker, daemon=True)
+    # what exists now is frozen before each fork: the workers' collections then never traverse the
+    # heap they inherit (nor write to its pages); it is collectable again here once they are done
+    gc.freeze()
     early_worker.start()
     try:
         if before_fork is not None:
             before_fork()
         _preload_for_sections()
+        gc.freeze()
         with ProcessPoolExecutor(max_workers=min(workers, len(ids)), mp_context=ctx) as pool:
             futures = [pool.submit(_section_worker) for _ in ids]
             _FORK_STATE["pool_started"].set()
@@ -670,6 +676,7 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
         early_worker.kill()  # what it still has to send is not wanted any more
         raise
     finally:
+        gc.unfreeze()
         early_worker.join(timeout=10)
         if early_worker.is_alive():  # pragma: no cover - it has nothing left to do by now
             early_worker.kill()
@@ -797,6 +804,31 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+#: collect the youngest generation every this many net allocations during a build (Python: 700)
+GC_YOUNG_THRESHOLD = 10_000
+
+
+@contextmanager
+def _collecting_less() -> Iterator[None]:
+    """The cyclic garbage collector's pace during a build.
+
+    A build allocates millions of objects and keeps many of them (the data, the results,
+    matplotlib's artists). At Python's default pace a cold build ran about 1,900 collections, 13
+    of them over a whole process's heap (70 ms each), 1.4 s of CPU over its processes. Collecting
+    the youngest generation every 10,000 net allocations instead of 700, and freezing what the
+    workers inherit (:func:`_compute_and_draw`), brings that to about 0.6 s and leaves no full
+    collection; cyclic garbage (a matplotlib figure is one) waits a little longer. WeasyPrint's
+    layout runs with the collector off (:func:`report.render.weasy_document`).
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_YOUNG_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@_collecting_less()
 def make_brief(
     frame: Frame,
     config: Config,

@@ -4,6 +4,7 @@ when a result cannot be sent back from a worker or a worker dies."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -38,6 +39,7 @@ class FakeSection(Section):
         res.blocks = [verdict_cards(), chart(self.chart_id)]
         if self.unpicklable:
             res.analysis["formula"] = lambda x: x  # cannot cross a process boundary
+        res.analysis["collector"] = {"pid": os.getpid(), "young": gc.get_threshold()[0], "frozen": gc.get_freeze_count()}
         return res
 
 
@@ -75,6 +77,21 @@ def test_a_section_whose_worker_dies_is_computed_again_here(monkeypatch, which):
     sections[which] = FakeSection(s.id, s.number, s.keys, dies_in=os.getpid())
     assert run(2)[:2] == serial[:2]
     assert run(3)[:2] == serial[:2]
+
+
+def test_the_collector_is_paced_for_a_build_and_left_as_it_was(monkeypatch):
+    fake_registry(monkeypatch)
+    monkeypatch.setenv("MACROBRIEF_CHART_WORKERS", "2")
+    before = gc.get_threshold()
+    brief = pipeline.make_brief(synthetic_frame(), brief_config(), formats=("html",))
+    seen = [r.analysis["collector"] for r in brief.results]
+    assert all(s["pid"] != os.getpid() for s in seen)  # computed by the workers
+    # in the workers: the build's pace, and the heap they inherited frozen (never traversed there)
+    assert all(s["young"] == max(before[0], pipeline.GC_YOUNG_THRESHOLD) for s in seen)
+    assert all(s["frozen"] > 10_000 for s in seen)
+    # here, afterwards: nothing left frozen (it could never be freed), Python's pace again
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
