@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from queue import Empty
 from types import MappingProxyType
@@ -458,61 +459,74 @@ def _send(message: tuple) -> None:
         conn.send(message)
 
 
-def _compute_one(sid: str) -> tuple[SectionResult, dict[str, bytes]]:
-    """One section computed, its result sent to the parent at once (before the charts), and its
-    charts drawn, in a forked worker."""
+def _charts_and_pages(res: SectionResult) -> tuple[dict[str, bytes], Any]:
+    """A computed section's charts drawn and (when the brief has a PDF) its pages laid out, in a
+    forked worker: the PNGs and the laid-out part (:class:`report.paged.LaidOutPart`, or None
+    when the PDF is to lay it out again and report the error)."""
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
-    res = _build_section(registry()[sid], frame, config, cache)
-    try:
-        _send(("result", sid, res, frame.used))
-    except Exception:  # a result that cannot be pickled: the parent does without it
-        _send(("result", sid, None, ()))
     drawer = ChartDrawer(frame, config, cache=cache, workers=1)
     try:
         drawer.add(res.charts)
         pngs = drawer.finish()
     finally:
         drawer.close()
-    return res, pngs
+    laid = None
+    pdf = _FORK_STATE.get("pdf")
+    if pdf is not None:
+        try:
+            laid = _lay_out_part(_section_part(res, pngs, pdf))
+        except MacrobriefError:
+            laid = None
+    return pngs, laid
 
 
 def _section_worker() -> tuple[str, SectionResult, dict[str, bytes], tuple[str, ...], float, Any] | None:
     """Pool side of :func:`compute_and_draw`: the next section not taken yet (None when there is
-    none), computed, its charts drawn and (when the brief has a PDF) its pages laid out.
+    none), computed (its result sent to the parent at once), its charts drawn and its pages laid
+    out (:func:`_charts_and_pages`).
 
     Returns the section's id, result, the PNGs of its charts, the series it read (for
-    provenance), the time it took and the laid-out pages (:class:`report.paged.LaidOutPart`, or
-    None). Verdict thresholds are read-only mappings: taught to pickle here, in the worker.
+    provenance), the time it took and the laid-out pages (or None). Verdict thresholds are
+    read-only mappings: taught to pickle here, in the worker.
     """
     copyreg.pickle(MappingProxyType, reduce_read_only)
     sid = _claim()
     if sid is None:
         return None
     t0 = time.perf_counter()
-    res, pngs = _compute_one(sid)
-    laid = None
-    pdf = _FORK_STATE.get("pdf")
-    if pdf is not None:
-        try:
-            laid = _lay_out_part(_section_part(res, pngs, pdf))
-        except MacrobriefError:  # laid out again with the whole PDF, which reports the error
-            laid = None
-    return sid, res, pngs, _FORK_STATE["frame"].used, time.perf_counter() - t0, laid
+    frame = _FORK_STATE["frame"]
+    res = _build_section(registry()[sid], frame, _FORK_STATE["config"], _FORK_STATE["cache"])
+    try:
+        _send(("result", sid, res, frame.used))
+    except Exception:  # a result that cannot be pickled: the parent does without it
+        _send(("result", sid, None, ()))
+    pngs, laid = _charts_and_pages(res)
+    return sid, res, pngs, frame.used, time.perf_counter() - t0, laid
+
+
+def _early_charts_and_pages(res: SectionResult) -> tuple[dict[str, bytes], Any, float]:
+    """Pool side of an early worker's section: :func:`_charts_and_pages` of its result, and the
+    time they took."""
+    copyreg.pickle(MappingProxyType, reduce_read_only)
+    t0 = time.perf_counter()
+    pngs, laid = _charts_and_pages(res)
+    return pngs, laid, time.perf_counter() - t0
 
 
 def _early_worker() -> None:
-    """The worker forked before the parent loads the PDF engine: until the pool starts, it takes
-    sections and draws their charts, and sends each outcome over the pipe (their pages are laid
-    out by the pool, which inherits a ready engine). A section it cannot finish is left to the
-    parent."""
+    """The worker forked before the parent loads the PDF engine and matplotlib: until the pool
+    starts, it takes sections, computes them and sends each result to the parent, which has the
+    pool (forked with both loaded) draw its charts and lay out its pages. A section it cannot
+    compute or send is left to the parent."""
     copyreg.pickle(MappingProxyType, reduce_read_only)
     _FORK_STATE["queue"] = _FORK_STATE["early_queue"]
     pool_started = _FORK_STATE["pool_started"]
+    frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
     while not pool_started.is_set() and (sid := _claim()) is not None:
         t0 = time.perf_counter()
         try:
-            _, pngs = _compute_one(sid)
-            _send(("done", sid, pngs, _FORK_STATE["frame"].used, time.perf_counter() - t0))
+            res = _build_section(registry()[sid], frame, config, cache)
+            _send(("computed", sid, res, frame.used, time.perf_counter() - t0))
         except Exception:  # the parent computes the section again and reports any error
             _send(("failed", sid))
     _send(("exit",))
@@ -637,6 +651,9 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
             drawer.close()
         return results, charts
     ctx = multiprocessing.get_context("fork")
+    # the early worker's results go to the pool from here: read-only mappings (verdict thresholds)
+    # pickled as workers pickle them, for multiprocessing's transfers only
+    ForkingPickler.register(MappingProxyType, reduce_read_only)
     reader, writer = ctx.Pipe(duplex=False)
     _FORK_STATE.update(frame=frame, config=config, cache=cache, pdf=pages, ids=ids, claim=ctx.Value("i", 0),
                        pipe=(ctx.Lock(), writer), pool_started=ctx.Event(), early_queue=ctx.Queue())
@@ -662,12 +679,8 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                 except RuntimeError:  # the pool broke (a worker died): the PDF lays the part out later
                     return None
 
-            lay_out = None
-            if pages is not None:
-                def lay_out(res: SectionResult, pngs: dict[str, bytes]) -> Any:
-                    return submit(_lay_out_part, _section_part(res, pngs, pages))
             got = _collect((reader, _FORK_STATE["early_queue"]), futures, early_worker, frame, ids, progress,
-                           lay_out=lay_out,
+                           submit=submit,
                            on_results=(lambda done: on_results(done, submit)) if on_results else None)
             results, charts = _gather(got, frame, config, cache, ids, progress, laid_out)
             if on_sections is not None:
@@ -693,20 +706,21 @@ class _Outcome:
 
     result: SectionResult | None = None
     pngs: dict[str, bytes] | None = None
-    laid: Any = None  # a LaidOutPart, or (the early worker's sections) the pool's future of one
+    laid: Any = None  # a LaidOutPart, or None
 
 
 def _collect(inboxes: tuple[Any, Any], futures: Sequence[Any], early_worker: Any, frame: Frame, ids: Sequence[str],
-             progress: Progress, *, lay_out: Callable[[SectionResult, dict[str, bytes]], Any] | None,
+             progress: Progress, *, submit: Callable[..., Future | None],
              on_results: Callable[[list[SectionResult]], Any] | None) -> dict[str, _Outcome]:
     """The workers' messages and outcomes until no section is in the works: each result as soon as
     it is computed (``on_results`` gets them all, in brief order, once every section has one), the
-    early worker's charts (its pages queued with ``lay_out``), the pool's outcomes. The series the
-    workers read are marked used in ``frame``."""
+    early worker's results (whose charts and pages go to the pool through ``submit``), the pool's
+    outcomes. The series the workers read are marked used in ``frame``."""
     sections = registry()
     got: dict[str, _Outcome] = {sid: _Outcome() for sid in ids}
     early_done, told = False, on_results is None
     waiting = list(futures)
+    early: dict[Future, tuple[str, float]] = {}  # the pool's futures of the early worker's sections
     reader, queue = inboxes  # the pool's pipe, the early worker's queue
 
     def receive() -> tuple | None:
@@ -724,14 +738,13 @@ def _collect(inboxes: tuple[Any, Any], futures: Sequence[Any], early_worker: Any
             if kind == "result":
                 sid, res, used = rest
                 got[sid].result = res
-            elif kind == "done":
-                sid, pngs, used, secs = rest
-                out = got[sid]
-                out.pngs = pngs
-                if lay_out is not None and out.result is not None:
-                    out.laid = lay_out(out.result, pngs)
-                section = sections[sid]
-                progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s (with its charts)")
+            elif kind == "computed":  # by the early worker: the pool draws and lays it out
+                sid, res, used, secs = rest
+                got[sid].result = res
+                future = submit(_early_charts_and_pages, res)
+                if future is not None:  # None: the pool broke, see _gather
+                    early[future] = (sid, secs)
+                    waiting.append(future)
             elif kind == "failed":
                 got[rest[0]] = _Outcome()
                 used = ()
@@ -750,12 +763,17 @@ def _collect(inboxes: tuple[Any, Any], futures: Sequence[Any], early_worker: Any
                 raise
             except Exception:  # its outcome could not be sent back, or its worker died: see _gather
                 continue
-            if out is None:
+            if future in early:
+                sid, secs = early[future]
+                got[sid].pngs, got[sid].laid, drawn = out
+                laid, secs = got[sid].laid, secs + drawn
+            elif out is None:
                 continue
-            sid, res, pngs, used, secs, laid = out
-            got[sid] = _Outcome(res, pngs, laid)
-            for k in used:
-                frame.get(k)
+            else:
+                sid, res, pngs, used, secs, laid = out
+                got[sid] = _Outcome(res, pngs, laid)
+                for k in used:
+                    frame.get(k)
             section = sections[sid]
             progress.note(f"Section {section.number}: {section.title} ... {secs:.1f} s "
                           f"(with its charts{' and pages' if laid is not None else ''})")
@@ -784,11 +802,6 @@ def _gather(got: Mapping[str, _Outcome], frame: Frame, config: Config, cache: Ca
             laid = None
             progress.note(f"Section {sections[sid].number}: {sections[sid].title} ... "
                           f"{time.perf_counter() - t0:.1f} s (computed again here)")
-        if isinstance(laid, Future):  # an early worker's section, laid out by the pool
-            try:
-                laid = laid.result()
-            except Exception:  # laid out again with the whole PDF, which reports any error
-                laid = None
         if laid is not None and laid_out is not None:
             laid_out[laid.name] = laid
         for spec in res.charts:

@@ -20,10 +20,11 @@ class FakeSection(Section):
     """A small section reading two series, with one verdict and one chart."""
 
     def __init__(self, sid: str, number: int, keys: tuple[str, str], *, unpicklable: bool = False,
-                 chart_id: str | None = None, dies_in: int | None = None) -> None:
+                 chart_id: str | None = None, dies_in: int | None = None, chart_kind: str = "timeseries") -> None:
         self.id, self.number, self.title = sid, number, f"Fake {sid}"
         self.keys, self.unpicklable, self.chart_id = keys, unpicklable, chart_id or f"{sid}_line"
         self.dies_in = dies_in  # the process id it runs in when it does not kill its process
+        self.chart_kind = chart_kind
         self.rule = RuleSpec(f"{sid}_rule", sid, f"Rule of {sid}", ("low", "high"))
 
     def build(self, inp):
@@ -34,7 +35,7 @@ class FakeSection(Section):
         state = "high" if a.iloc[-1] > b.iloc[-1] else "low"
         res.verdicts.append(make_verdict(self.rule, state, f"{self.keys[0]} vs {self.keys[1]}",
                                          [Evidence("gap", float(a.iloc[-1] - b.iloc[-1]), "pp")], {}, inp.as_of))
-        res.charts.append(ChartSpec(id=self.chart_id, kind="timeseries", title="t", alt="a",
+        res.charts.append(ChartSpec(id=self.chart_id, kind=self.chart_kind, title="t", alt="a",
                                     data={"lines": {self.keys[0]: a, self.keys[1]: b}}, series_keys=self.keys))
         res.blocks = [verdict_cards(), chart(self.chart_id)]
         if self.unpicklable:
@@ -77,6 +78,30 @@ def test_a_section_whose_worker_dies_is_computed_again_here(monkeypatch, which):
     sections[which] = FakeSection(s.id, s.number, s.keys, dies_in=os.getpid())
     assert run(2)[:2] == serial[:2]
     assert run(3)[:2] == serial[:2]
+
+
+def test_a_section_whose_charts_kill_their_worker_is_done_again_here(monkeypatch):
+    """The worker drawing a section's charts dies (for a section computed by the early worker,
+    its charts are drawn by the pool; otherwise by the worker that computed it): the parent does
+    the section again, and the brief is the same."""
+    from report import charts
+
+    parent = os.getpid()
+
+    def dying(fig, ax, data, theme, spec):
+        if os.getpid() != parent:
+            os._exit(3)
+        return charts.DRAWERS["timeseries"](fig, ax, data, theme, spec)
+
+    monkeypatch.setitem(charts.DRAWERS, "dying", dying)
+    fake_registry(monkeypatch)
+    serial = run(1)
+    for which in ("curve", "liquidity"):
+        sections = pipeline.registry()
+        s = sections[which]
+        sections[which] = FakeSection(s.id, s.number, s.keys, chart_kind="dying")
+        assert run(2)[:2] == serial[:2]
+        sections[which] = s
 
 
 def test_the_collector_is_paced_for_a_build_and_left_as_it_was(monkeypatch):
