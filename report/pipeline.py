@@ -422,9 +422,11 @@ def draw_charts(results: Sequence[SectionResult], frame: Frame, config: Config, 
 
 def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
     """Import WeasyPrint, load the fonts, parse the stylesheets of the PDF's parts and page-number
-    sheet and lay out a line of text, so that the forked workers that lay out the brief's pages
-    inherit a ready engine; load pypdf for the assembly here."""
-    from .render import brief_css, warm_up
+    sheet, lay out a line of text and compile the brief's templates, so that the forked workers
+    that lay out the brief's pages inherit a ready engine; load pypdf for the assembly here."""
+    from .render import brief_css, compile_templates, warm_up
+
+    compile_templates()
 
     try:
         warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "numbers")])

@@ -406,3 +406,27 @@ def test_weasyprint_loads_its_libraries_by_file_name_and_searches_only_when_that
     else:  # tried again with the search, and WeasyPrint's installation hints from the first try held back
         assert searched > 0
         assert len(lines) == 1 and "could not import" not in p.stdout
+
+
+def test_the_brief_templates_are_compiled_before_the_workers_fork(monkeypatch):
+    """Compiled once in the parent, the templates are not compiled again where they are used."""
+    import jinja2
+
+    from report import render
+
+    env = render.html_environment()
+    env.cache.clear()
+    render.compile_templates()
+    compiled = []
+    original = jinja2.Environment._compile
+
+    def counting(self, source, filename):
+        compiled.append(filename)
+        return original(self, source, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_compile", counting)
+    build(formats=("html", "pdf"))
+    assert compiled == []
+    env.cache.clear()
+    build(formats=("html",))
+    assert any(f.endswith("brief.html.j2") for f in compiled)  # the count does see compiling
