@@ -63,13 +63,14 @@ _PT_PER_PX = 0.75
 @dataclass(frozen=True)
 class Part:
     """One part of the PDF: a name, the running-header title from its first page on (None keeps
-    the title of the pages before), the HTML laid out alone and its stylesheet (the same for
-    every part but the cover, so a process parses it once)."""
+    the title of the pages before), the HTML laid out alone, its stylesheet (the same for every
+    part but the cover, so a process parses it once) and the images it refers to by name."""
 
     name: str
     title: str | None
     html: str
     css: str = ""
+    images: Mapping[str, bytes] | None = None  # PNGs the HTML refers to by render.image_uri
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,11 @@ class LaidOutPart:
 # --- the parts ------------------------------------------------------------------------------------
 
 
-def _part(name: str, title: str | None, meta: Mapping[str, Any], theme: Theme, **part: Any) -> Part:
+def _part(name: str, title: str | None, meta: Mapping[str, Any], theme: Theme, *,
+          images: Mapping[str, bytes] | None = None, **part: Any) -> Part:
     html = render_template("brief_part.html.j2", meta=meta, part=part)
-    return Part(name, title, html, brief_css(meta, theme, layer="cover" if part["kind"] == "cover" else "part"))
+    return Part(name, title, html, brief_css(meta, theme, layer="cover" if part["kind"] == "cover" else "part"),
+                images)
 
 
 def cover_part(context: Mapping[str, Any], theme: Theme) -> Part:
@@ -106,10 +109,12 @@ def cover_part(context: Mapping[str, Any], theme: Theme) -> Part:
     return _part("cover", None, context["meta"], theme, kind="cover", cover=context["cover"])
 
 
-def section_part(meta: Mapping[str, Any], section: Mapping[str, Any], theme: Theme) -> Part:
-    """One section, from its context (:func:`report.assemble.section_context`)."""
+def section_part(meta: Mapping[str, Any], section: Mapping[str, Any], theme: Theme, *,
+                 images: Mapping[str, bytes] | None = None) -> Part:
+    """One section, from its context (:func:`report.assemble.section_context`); ``images`` are the
+    charts its context refers to by :func:`report.render.image_uri`, if any."""
     return _part(f"section:{section['id']}", f"{section['number']}. {section['title']}", meta, theme,
-                 kind="section", section=section)
+                 images=images, kind="section", section=section)
 
 
 def appendix_parts(context: Mapping[str, Any], theme: Theme) -> list[Part]:
@@ -148,7 +153,7 @@ def brief_parts(context: Mapping[str, Any], theme: Theme, *, skip: Sequence[str]
 
 def lay_out(part: Part) -> LaidOutPart:
     """Lay one part out with WeasyPrint: its PDF and the marks of each page."""
-    with weasy_document(part.html, css=part.css or None) as doc:
+    with weasy_document(part.html, css=part.css or None, images=part.images) as doc:
         pages = tuple(_marks(p) for p in doc.pages)
         pdf = write_pdf(doc)
     return LaidOutPart(part.name, part.title, pdf, pages)

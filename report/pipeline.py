@@ -50,7 +50,7 @@ from .frame import Frame
 from .paged import appendix_parts, cover_part, lay_out, render_brief_pdf
 from .paged import lay_out_summary as lay_out_summary_part
 from .progress import QUIET, Progress
-from .render import png_data_uri, render_html
+from .render import image_uri, png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
 from .store import Store
@@ -538,8 +538,8 @@ def _section_part(res: SectionResult, pngs: Mapping[str, bytes], pdf: Mapping[st
     """The PDF part of one section (``pdf``: ``{"meta", "theme", "previous"}``)."""
     from .paged import section_part
 
-    sctx = section_context(res, chart_entries(pngs), pdf["theme"], pdf["previous"])
-    return section_part(pdf["meta"], sctx, pdf["theme"])
+    sctx = section_context(res, chart_entries(pngs, inline=False), pdf["theme"], pdf["previous"])
+    return section_part(pdf["meta"], sctx, pdf["theme"], images=pngs)
 
 
 def _lay_out_part(part: Any) -> Any:
@@ -554,12 +554,14 @@ def _preload_for_sections() -> None:
     from . import charts  # noqa: F401 - loaded for the workers
 
 
-def chart_entries(charts: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
-    """The context's view of drawn charts: chart id to ``{"uri", "px_width", "px_height"}``."""
+def chart_entries(charts: Mapping[str, bytes], *, inline: bool = True) -> dict[str, dict[str, Any]]:
+    """The context's view of drawn charts: chart id to ``{"uri", "px_width", "px_height"}``; the
+    URI is a ``data:`` URI (``inline``) or the chart's name for a PDF part that carries the PNGs
+    (:func:`report.render.image_uri`)."""
     out = {}
     for cid, png in charts.items():
         w, h = _png_size(png)
-        out[cid] = {"uri": png_data_uri(png), "px_width": w, "px_height": h}
+        out[cid] = {"uri": png_data_uri(png) if inline else image_uri(cid), "px_width": w, "px_height": h}
     return out
 
 

@@ -3,7 +3,8 @@
 Templates get plain data and format it with the filters of :mod:`report.formatting`; they do
 no arithmetic. ``StrictUndefined`` turns a missing context value into an error. HTML output
 is autoescaped. WeasyPrint renders the same HTML with print CSS and may fetch nothing but
-``data:`` URIs and files under the templates folder or the build folder.
+``data:`` URIs, files under the templates folder or the build folder, and the chart images it is
+given.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from .theme import Theme
 
 __all__ = [
     "BRIEF_TEMPLATES",
+    "IMAGE_SCHEME",
     "PAGE_MARGINS_MM",
     "RestrictedFetcher",
     "compile_templates",
     "html_environment",
+    "image_uri",
     "png_data_uri",
     "render_css",
     "render_html",
@@ -133,18 +136,32 @@ def render_html(context: Mapping[str, Any], theme: Theme) -> str:
     return render_template("brief.html.j2", **context, css=brief_css(context["meta"], theme), theme=theme)
 
 
-class RestrictedFetcher:
-    """WeasyPrint URL fetcher that serves ``data:`` URIs and files under ``roots`` only.
+#: the URL scheme of images handed to :func:`weasy_document` by name (``mb-image:<name>``)
+IMAGE_SCHEME = "mb-image"
 
-    Anything else (http, https, files elsewhere) is refused and recorded in ``refused``.
+
+def image_uri(name: str) -> str:
+    """The URL under which :func:`weasy_document` serves the image ``name`` from its ``images``."""
+    from urllib.parse import quote
+
+    return f"{IMAGE_SCHEME}:{quote(name, safe='')}"
+
+
+class RestrictedFetcher:
+    """WeasyPrint URL fetcher that serves ``data:`` URIs, files under ``roots`` and the PNG
+    images in ``images`` (as :func:`image_uri`) only.
+
+    Anything else (http, https, files elsewhere, unknown images) is refused and recorded in
+    ``refused``.
     """
 
-    def __init__(self, roots: Iterable[Path]) -> None:
+    def __init__(self, roots: Iterable[Path], images: Mapping[str, bytes] | None = None) -> None:
         from weasyprint.urls import URLFetcher
 
         self._inner = URLFetcher(allowed_protocols=("data", "file"), timeout=5)
         self._fail_on_errors = False
         self.roots = [Path(r).resolve() for r in roots]
+        self.images = images or {}
         self.refused: list[str] = []
 
     def __call__(self, url: str):
@@ -153,6 +170,10 @@ class RestrictedFetcher:
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             return self._inner.fetch(url)
+        if scheme == IMAGE_SCHEME and (name := unquote(url[len(IMAGE_SCHEME) + 1:])) in self.images:
+            from weasyprint.urls import URLFetcherResponse
+
+            return URLFetcherResponse(url, body=self.images[name], headers={"Content-Type": "image/png"})
         if scheme == "file":
             path = Path(unquote(urlparse(url).path)).resolve()
             if any(path.is_relative_to(r) for r in self.roots):
@@ -309,10 +330,12 @@ def warm_up(css: Iterable[str] = ()) -> None:
 
 
 @contextmanager
-def weasy_document(html: str, *, base_dir: Path | None = None, css: str | None = None) -> Iterator[Any]:
+def weasy_document(html: str, *, base_dir: Path | None = None, css: str | None = None,
+                   images: Mapping[str, bytes] | None = None) -> Iterator[Any]:
     """WeasyPrint's laid-out document of ``html`` (print media), with the fetcher restricted;
     ``css``, when given, is a stylesheet applied to it (parsed once per process, see
-    :func:`stylesheet`) beside any in the HTML.
+    :func:`stylesheet`) beside any in the HTML; ``images`` are PNGs the HTML refers to by
+    :func:`image_uri` (spared the parsing of their text as ``data:`` URIs).
 
     Use the document (its pages, ``write_pdf``) inside the ``with`` block: the cyclic garbage
     collector is paused meanwhile (WeasyPrint allocates millions of short-lived objects, and with
@@ -322,7 +345,7 @@ def weasy_document(html: str, *, base_dir: Path | None = None, css: str | None =
     weasyprint = _engine()
     sheets = [stylesheet(css)] if css else []
     roots = [templates_dir()] + ([base_dir] if base_dir else [])
-    fetcher = RestrictedFetcher(roots)
+    fetcher = RestrictedFetcher(roots, images)
     gc_was_on = gc.isenabled()
     gc.disable()
     try:

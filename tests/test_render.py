@@ -430,3 +430,18 @@ def test_the_brief_templates_are_compiled_before_the_workers_fork(monkeypatch):
     env.cache.clear()
     build(formats=("html",))
     assert any(f.endswith("brief.html.j2") for f in compiled)  # the count does see compiling
+
+
+def test_images_handed_over_by_name_reach_the_pdf_and_unknown_names_are_refused():
+    from report.render import image_uri, weasy_document, write_pdf
+
+    rng = np.random.default_rng(8)
+    rgb = Image.fromarray(rng.integers(0, 256, (23, 31, 3), dtype=np.uint8), "RGB")
+    png = _png_bytes(rgb, compress_level=1)
+    html = f'<html><body><img src="{image_uri("a chart")}" style="width: 30mm"></body></html>'
+    with weasy_document(html, images={"a chart": png}) as doc:
+        pdf = write_pdf(doc)
+    (image,) = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images
+    assert np.array_equal(np.asarray(image.image), np.asarray(rgb))
+    with pytest.raises(RenderError, match="external resources"), weasy_document(html, images={"other": png}):
+        pass
