@@ -10,6 +10,7 @@ import argparse
 import atexit
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -364,11 +365,15 @@ def run() -> None:
 
     When a command is done there is nothing left to clean up, yet the interpreter's teardown of
     the libraries a build loads (pandas, matplotlib, WeasyPrint) takes about 0.4 s, a twentieth of a
-    build. So the exit handlers are run (multiprocessing's, temporary folders', logging's), the
-    output is flushed, and the process ends without that teardown.
+    build. So what a normal exit does first is done (threads still working are waited for, the
+    exit handlers run: multiprocessing's, temporary folders', logging's), the output is flushed,
+    and the process ends without that teardown.
     """
     code = main()
     try:
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
         atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):

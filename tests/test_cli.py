@@ -103,7 +103,8 @@ def test_errors_never_print_a_traceback_in_a_real_process(tmp_path):
 
 def test_the_command_exits_quickly_yet_flushes_its_output_and_runs_exit_handlers(tmp_path):
     # run() ends the process without the interpreter's teardown: what is still buffered must
-    # reach the pipe, exit handlers (here one writing a file) must run, and the code must be main's
+    # reach the pipe, a thread still working must finish, exit handlers (here one writing a file)
+    # must run, and the code must be main's
     mark = tmp_path / "handler-ran"
     cfg = tmp_path / "desk.toml"
     cfg.write_text('[data]\nstore = "s.sqlite"\n', encoding="utf-8")
@@ -111,6 +112,8 @@ def test_the_command_exits_quickly_yet_flushes_its_output_and_runs_exit_handlers
         "import atexit, sys\n"
         "from report import cli\n"
         f"atexit.register(lambda: open({str(mark)!r}, 'w').write('ran'))\n"
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(2.0), print('thread done', flush=True))).start()\n"
         "sys.stdout.write('buffered, no newline')\n"
         "sys.argv = ['macrobrief'] + sys.argv[1:]\n"
         "cli.run()\n"
@@ -122,6 +125,7 @@ def test_the_command_exits_quickly_yet_flushes_its_output_and_runs_exit_handlers
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("buffered, no newline")
     assert "[data]" in ok.stdout and "never reached" not in ok.stdout
+    assert "thread done" in ok.stdout  # a thread still working was waited for
     assert mark.read_text() == "ran"
     mark.unlink()
     bad = subprocess.run([sys.executable, "-c", script, "build", "--config", str(cfg), "--source", "store"],
