@@ -527,8 +527,9 @@ def _least_squares_in_box(fun, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, *
 
     Levenberg-Marquardt with Marquardt's scaling (the damping is proportional to the diagonal of
     J'J, so it does not depend on the parameters' units); a parameter on a bound that the descent
-    pushes outward is held there for the step, and each trial step is projected onto the box. A step is taken only if it lowers the sum of squares; the damping falls tenfold after a
-    step taken and rises tenfold after one refused. It stops when a step no longer lowers the sum by
+    pushes outward is held there for the step, and each trial step is projected onto the box. A
+    step is taken only if it lowers the sum of squares; the damping falls tenfold after a step
+    taken and rises tenfold after one refused. It stops when a step no longer lowers the sum by
     more than a part in 1e14 or moves the parameters by more than a part in 1e10, or when no
     damping gives a lower sum.
     """

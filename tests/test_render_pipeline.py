@@ -40,7 +40,8 @@ class FakeSection(Section):
         res.blocks = [verdict_cards(), chart(self.chart_id)]
         if self.unpicklable:
             res.analysis["formula"] = lambda x: x  # cannot cross a process boundary
-        res.analysis["collector"] = {"pid": os.getpid(), "young": gc.get_threshold()[0], "frozen": gc.get_freeze_count()}
+        res.analysis["collector"] = {"pid": os.getpid(), "young": gc.get_threshold()[0],
+                                     "frozen": gc.get_freeze_count()}
         return res
 
 
