@@ -143,6 +143,8 @@ def test_every_text_fits_the_figure_and_nothing_overlaps(width):
         if leg is not None:
             lb = leg.get_window_extent(r)
             assert not _overlap(lb, boxes[0]), f"{spec.id} ({width}): legend covers the plot"
+            for t in texts["axis_labels"] + texts["annotations"]:  # axis labels, offset texts ("1e5")
+                assert not _overlap(lb, t.get_window_extent(r)), f"{spec.id} ({width}): legend on {t.get_text()!r}"
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
                 own = [t.get_window_extent(r) for t in texts["ticks"] if t.axes is ax and t in axis.get_majorticklabels()]
@@ -241,3 +243,34 @@ def test_downsample_keeps_each_buckets_first_extremes(n, max_points):
 def test_downsample_drops_missing_values_first():
     s = pd.Series([1.0, np.nan, 3.0, np.nan, 2.0], index=pd.date_range("2000-01-01", periods=5))
     assert list(downsample(s, 1400)) == [1.0, 3.0, 2.0]
+
+
+@pytest.mark.slow
+def test_the_briefs_own_charts_keep_their_texts_apart(shared_frame):
+    """Every chart of the brief built from the shared data in a stressed week (March 2020: wide
+    ranges, long labels): no tick label, axis label, offset text, legend, annotation or footer
+    lands on another, and each text stays inside the figure."""
+    from itertools import combinations
+
+    from report.config import load_config
+    from report.pipeline import compute_sections
+
+    frame = shared_frame("2020-03-20")
+    config = load_config(None)
+    theme = load_theme(config.brief.colors)
+    recessions = recession_spans(frame.get("recession"))
+    specs = [spec for res in compute_sections(frame, config) for spec in res.charts]
+    assert len(specs) >= 20
+    for spec in specs:
+        fig = build_figure(spec, theme=theme, as_of=frame.as_of, recessions=recessions, dpi=DPI)
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        texts = _drawn_texts(fig)
+        boxes = [(role, t.get_text(), t.get_window_extent(r)) for role, items in texts.items() if role != "legend"
+                 for t in items]
+        boxes += [("legend", "", ax.get_legend().get_window_extent(r)) for ax in fig.axes if ax.get_legend()]
+        for _, text, bb in boxes:
+            assert bb.x0 >= -0.5 and bb.y0 >= -0.5 and bb.x1 <= fig.bbox.width + 0.5 \
+                and bb.y1 <= fig.bbox.height + 0.5, f"{spec.id}: {text!r} outside the figure"
+        for (role_a, a, box_a), (role_b, b, box_b) in combinations(boxes, 2):
+            assert not _overlap(box_a, box_b), f"{spec.id}: {role_a} {a!r} overlaps {role_b} {b!r}"
