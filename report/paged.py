@@ -288,12 +288,12 @@ def assemble(parts: Sequence[LaidOutPart], numbers: PageNumbers) -> bytes:
         ArrayObject,
         DecodedStreamObject,
         DictionaryObject,
+        Fit,
         FloatObject,
         NameObject,
         NumberObject,
         TextStringObject,
     )
-    from pypdf.generic import Fit
 
     n = sum(len(p.pages) for p in parts)
     if len(numbers.lines) != n:

@@ -299,7 +299,8 @@ def _draw_one(spec: Any, kw: Mapping[str, Any]) -> bytes | str:
 
 
 def _draw_task(spec: Any, base: Mapping[str, Any]) -> bytes | str:
-    """Worker side of :class:`ChartDrawer` (the theme is rebuilt from its colour overrides)."""
+    """One chart of a :class:`ChartDrawer`, in a worker or here (the theme is rebuilt from its
+    colour overrides)."""
     kw = {k: v for k, v in base.items() if k != "colors"}
     return _draw_one(spec, {**kw, "theme": load_theme(base["colors"])})
 
@@ -385,9 +386,7 @@ class ChartDrawer:
                 except Exception:  # the spec could not be pickled, or the worker died: draw it here
                     png = None
             if png is None:
-                base = self._kwargs()
-                png = _draw_one(spec, {**{k: v for k, v in base.items() if k != "colors"},
-                                       "theme": load_theme(base["colors"])})
+                png = _draw_task(spec, self._kwargs())
             self._out[spec.id] = png
             done += 1
             self.progress.count(done, total, spec.id)

@@ -404,21 +404,14 @@ class Store:
         return {k: packed[k].as_of(k, day) if k in packed else self._read_rows(k, cutoff) for k in keys}
 
     def _read_rows(self, key: str, cutoff: str) -> pd.Series:
-        """Point-in-time read of one series from its rows: in primary-key order (date, then
-        realtime_start), the last row of each date is the latest vintage known at ``cutoff``."""
+        """Point-in-time read of one series from its rows known at ``cutoff``, by the packed
+        copies' rule (:meth:`_Packed.as_of`), without writing a packed copy."""
         rows = self._conn.execute(
-            "SELECT date, value FROM observations WHERE key = ? AND date <= ? AND realtime_start <= ?"
+            "SELECT date, realtime_start, value FROM observations WHERE key = ? AND date <= ? AND realtime_start <= ?"
             " ORDER BY date, realtime_start",
             (key, cutoff, cutoff),
         ).fetchall()
-        if not rows:
-            return _empty(key)
-        d_txt, vals = zip(*rows)
-        d = np.array(d_txt, dtype="datetime64[D]")
-        v = np.array(vals, dtype=float)
-        last = np.ones(len(d), dtype=bool)
-        last[:-1] = d[1:] != d[:-1]
-        return pd.Series(v[last], index=pd.DatetimeIndex(d[last].astype("datetime64[ns]"), name="date"), name=key)
+        return _Packed.from_rows(rows).as_of(key, _day_number(cutoff))
 
     @staticmethod
     def _tokens(cur: sqlite3.Cursor, keys: list[str]) -> dict[str, int]:
