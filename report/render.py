@@ -229,6 +229,38 @@ def _pass_png_through(engine: Any) -> None:
     raster._get_png_data = staticmethod(get_png_data)
 
 
+class _OpenArrays:
+    """cffi's ``ffi`` as WeasyPrint's font subsetting sees it: ``new("T[n]", items)`` with as many
+    items as ``n`` becomes ``new("T[]", items)``, the same array.
+
+    cffi parses each C type it has not seen, through pycparser (a few milliseconds), and the
+    subsetting asks for arrays typed by their length (``hb_codepoint_t[157]``, as many types as
+    there are glyph counts): about 0.2 s of parsing per brief, spread over the parts. The open
+    array type is parsed once. Everything else goes to ``ffi`` unchanged.
+    """
+
+    def __init__(self, ffi: Any) -> None:
+        self._ffi = ffi
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl: Any, init: Any = None) -> Any:
+        if init is not None and isinstance(cdecl, str) and cdecl.endswith("]"):
+            head, _, size = cdecl[:-1].rpartition("[")
+            if size.isdigit() and head and int(size) == len(init):
+                cdecl = head + "[]"
+        return self._ffi.new(cdecl, init)
+
+
+def _subset_with_open_arrays(engine: Any) -> None:
+    """Give WeasyPrint's font subsetting :class:`_OpenArrays` (installed once, on first use)."""
+    fonts = getattr(getattr(engine, "pdf", None), "fonts", None)
+    ffi = getattr(fonts, "ffi", None)
+    if ffi is not None and not isinstance(ffi, _OpenArrays):
+        fonts.ffi = _OpenArrays(ffi)
+
+
 @contextmanager
 def _libraries_by_file_name() -> Iterator[None]:
     """While WeasyPrint loads GObject, Pango, HarfBuzz and fontconfig (Linux): no library search.
@@ -280,8 +312,10 @@ def _engine() -> Any:
     except OSError as exc:  # missing Pango/HarfBuzz system libraries
         raise RenderError(f"WeasyPrint cannot load its system libraries ({exc}); install Pango") from None
     import weasyprint.images
+    import weasyprint.pdf.fonts
 
     _pass_png_through(weasyprint)
+    _subset_with_open_arrays(weasyprint)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     return weasyprint
