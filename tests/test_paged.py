@@ -89,12 +89,12 @@ def test_contents_page_numbers_and_outline_point_at_the_right_pages(serial):
     texts = _texts(serial)
     toc = next(t for t in texts if "Contents" in t)
     for title in ("5. Constructed section", "6. Broken section"):
-        listed = int(re.search(rf"{re.escape(title)}\s*\.*\s*(\d+)", toc).group(1))
+        listed = int(re.search(rf"{re.escape(title)}[\s.]*(\d+)", toc).group(1))
         first = next(i for i, t in enumerate(texts, 1) if t.lstrip().startswith(f"Page {i}") and title in t
                      and "Contents" not in t)
         assert listed == first, title
     outline = {title: page for _, title, page in _outline(serial)}
-    assert outline["5. Constructed section"] + 1 == int(re.search(r"5\. Constructed section\s*\.*\s*(\d+)",
+    assert outline["5. Constructed section"] + 1 == int(re.search(r"5\. Constructed section[\s.]*(\d+)",
                                                                   toc).group(1))
     for depth, title, page in _outline(serial):
         if depth == 1:  # a subheading's bookmark is on the page that prints it
