@@ -9,8 +9,9 @@ sections are still being computed (see :func:`report.pipeline.compute_and_draw`)
 
 What spans the parts is done when they are put together (:func:`assemble`, with pypdf): the
 summary's contents print the page on which each part starts, so the summary is laid out last,
-from the other parts' page counts (:func:`lay_out_summary`); every page gets its "Page x of y",
-drawn from a sheet of those lines that WeasyPrint sets in the footer's type (:func:`page_numbers`);
+from the other parts' page counts (:func:`lay_out_summary`); every page gets its running header,
+title, footer and "Page x of y", drawn from a sheet of those lines that WeasyPrint sets in the
+margin boxes' types (:func:`margin_texts`), so that the parts need no margin boxes of their own;
 the links between parts go to named destinations at the anchors the parts report; the parts'
 bookmarks make one outline. Each page keeps its own text, fonts and images unchanged. The reader
 gets one PDF, as if laid out in one piece.
@@ -28,8 +29,11 @@ from typing import Any
 from .errors import RenderError
 from .render import (
     PAGE_MARGINS_MM,
+    SAMPLE_MARK,
     brief_css,
     render_template,
+    running_footer,
+    running_header,
     weasy_document,
     write_pdf,
 )
@@ -37,17 +41,22 @@ from .theme import Theme
 
 __all__ = [
     "LaidOutPart",
+    "MarginText",
+    "Margins",
     "PageMarks",
     "PageNumbers",
     "Part",
+    "Run",
     "appendix_parts",
     "assemble",
     "brief_parts",
     "cover_part",
     "lay_out",
     "lay_out_summary",
+    "margin_texts",
     "page_numbers",
     "part_names",
+    "part_titles",
     "render_brief_pdf",
     "section_part",
     "summary_part",
@@ -200,9 +209,11 @@ def lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str,
 
 
 def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
-                     ready: Mapping[str, LaidOutPart] | None = None, workers: int = 1) -> bytes:
+                     ready: Mapping[str, LaidOutPart] | None = None, workers: int = 1,
+                     margins: Margins | None = None) -> bytes:
     """The brief's PDF: the parts not in ``ready`` laid out (in forked processes with ``workers``
-    > 1; the summary here, once the cover's length is known), then put together and numbered."""
+    > 1; the summary here, once the cover's length is known), then put together with their
+    margins (``margins``, when made beforehand: :func:`margin_texts`) and numbered."""
     laid = dict(ready or {})
     todo = brief_parts(context, theme, skip=tuple(laid))
     if workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -221,46 +232,111 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
         if "summary" not in laid:
             laid["summary"] = lay_out_summary(context, theme, laid)
     ordered = [laid[n] for n in part_names(context)]
-    numbers = page_numbers(sum(len(p.pages) for p in ordered), brief_css(context["meta"], theme, layer="numbers"))
-    return assemble(ordered, numbers)
+    if margins is None or any(p.title and p.title not in margins.titles for p in ordered):
+        margins = margin_texts(context["meta"], theme, [p.title for p in ordered if p.title])
+    return assemble(ordered, margins, page_numbers(context["meta"], theme, sum(len(p.pages) for p in ordered)))
 
 
-# --- page numbers and the assembly -----------------------------------------------------------------
+# --- margin texts and the assembly -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """Text set by WeasyPrint on the margin-text sheet: its font (the sheet's resource name),
+    size, fill colour, left end (CSS pixels) and glyphs (a ``TJ`` array: glyph codes and kerning)."""
+
+    font: str
+    size: float
+    colour: tuple[float, ...]
+    x: float
+    tj: Any
+
+
+@dataclass(frozen=True)
+class MarginText:
+    """One line of a page's margin: its runs of text and its baseline (CSS pixels from the top)."""
+
+    runs: tuple[Run, ...]
+    baseline: float
+
+
+@dataclass(frozen=True)
+class Margins:
+    """What the assembly stamps in the margins of every page but its number (see
+    :func:`margin_texts`): the sheet's PDF (for its fonts), the running header, the part titles
+    by text, the SAMPLE mark (None unless a SAMPLE brief) and the footer."""
+
+    pdf: bytes
+    header: MarginText
+    titles: Mapping[str, MarginText]
+    sample: MarginText | None
+    footer: MarginText
 
 
 @dataclass(frozen=True)
 class PageNumbers:
-    """"Page x of y" for every page, set by WeasyPrint in the footer's type (see :func:`page_numbers`):
-    the sheet's PDF, the name and size of its font, the fill colour, the baseline of the footer
-    (CSS pixels from the page's top) and, for each page, the left end of its line and its text
-    (a ``TJ`` array: glyph codes and kerning)."""
+    """"Page x of y" for every page (see :func:`page_numbers`) and the sheet's PDF (for its font)."""
 
     pdf: bytes
-    font: str
-    size: float
-    colour: tuple[float, ...]
-    baseline: float
-    lines: tuple[tuple[float, Any], ...]
+    lines: tuple[MarginText, ...]
 
 
-def page_numbers(n: int, css: str) -> PageNumbers:
-    """Lay out "Page 1 of n" to "Page n of n" with the ``"numbers"`` stylesheet: one right-aligned
-    line each on the sheet's pages, whose own page footer gives the baseline. The lines keep the
-    horizontal position WeasyPrint gives the footer (both end at the content box's right edge)."""
+def part_titles(context: Mapping[str, Any]) -> list[str]:
+    """The running-header titles of the brief's parts (those of :func:`brief_parts` and the summary)."""
+    return ["Summary", *(f"{s['number']}. {s['title']}" for s in context["sections"]), "Appendix"]
+
+
+def margin_texts(meta: Mapping[str, Any], theme: Theme, titles: Sequence[str]) -> Margins:
+    """The running header, the ``titles`` (top right), the SAMPLE mark and the footer, each set by
+    WeasyPrint in the type and place of its margin box (:func:`_sheet`). Known before any part is
+    laid out, so laid out beside them."""
+    sample = bool(meta["sample"])
+    titles = list(dict.fromkeys(t for t in titles if t))
+    kinds = [("head", running_header(meta)), *(("title", t) for t in titles)]
+    kinds += ([("sample", SAMPLE_MARK)] if sample else []) + [("foot", running_footer(meta))]
+    pdf, texts = _sheet(meta, theme, kinds)
+    return Margins(pdf, texts[0], dict(zip(titles, texts[1:1 + len(titles)])), texts[-2] if sample else None,
+                   texts[-1])
+
+
+def page_numbers(meta: Mapping[str, Any], theme: Theme, n: int) -> PageNumbers:
+    """"Page 1 of n" to "Page n of n", set by WeasyPrint in the type and place of the page
+    footer's number (:func:`_sheet`)."""
+    pdf, texts = _sheet(meta, theme, [("number", f"Page {i} of {n}") for i in range(1, n + 1)])
+    return PageNumbers(pdf, tuple(texts))
+
+
+def _sheet(meta: Mapping[str, Any], theme: Theme, texts: Sequence[tuple[str, str]]) -> tuple[bytes, list[MarginText]]:
+    """Texts of the margins, each ``(kind, text)`` set by WeasyPrint with the ``"margins"``
+    stylesheet: the PDF of the sheet and each text's runs and baseline.
+
+    The kinds are ``"head"`` and ``"title"`` (top left and top right), ``"sample"`` (top centre),
+    ``"foot"`` (bottom left) and ``"number"`` (bottom right). Each text is one line of the sheet,
+    aligned as its margin box aligns it in the page's content width, so its horizontal place is
+    the margin box's; each kind of margin box is drawn on the sheet's pages of that kind (named
+    pages), and that gives the baseline of its texts.
+    """
+    from html import escape
+
     from pypdf import PdfReader
     from pypdf.generic import ContentStream
 
-    html = "".join(f'<p class="page-number">Page {i} of {n}</p>' for i in range(1, n + 1))
-    with weasy_document(f"<!DOCTYPE html><html><body>{html}</body></html>", css=css) as doc:
+    page_of = {"head": "head", "title": "head", "sample": "sample", "foot": "foot", "number": "number"}
+    body = "".join(f'<div class="mb-{page_of[kind]}"><p class="{kind}">{escape(text)}</p></div>' for kind, text in texts)
+    with weasy_document(f"<!DOCTYPE html><html><body>{body}</body></html>",
+                        css=brief_css(meta, theme, layer="margins")) as doc:
         pdf = write_pdf(doc)
-        # where each sheet page's footer area starts
+        # where each sheet page's header area ends and footer area starts
+        top = PAGE_MARGINS_MM[0] * _PX_PER_MM
         bottom = [p.height - PAGE_MARGINS_MM[2] * _PX_PER_MM for p in doc.pages]
     reader = PdfReader(io.BytesIO(pdf))
-    lines: list[tuple[float, Any]] = []
-    fonts: set[str] = set()
-    font, size, colour, baseline = None, 0.0, (0.0,), None
+    lines: list[tuple[float, list[Run]]] = []  # the body's lines in order: baseline, runs
+    baselines: dict[str, float] = {}  # kind of page: its margin box's baseline
     for k, page in enumerate(reader.pages):
         x = y = 0.0
+        font, size, colour = "", 0.0, (0.0,)
+        margin: list[float] = []
+        first_line = len(lines)
         for operands, op in ContentStream(page.get_contents(), reader).operations:
             if op == b"rg":
                 colour = tuple(float(v) for v in operands)
@@ -269,20 +345,26 @@ def page_numbers(n: int, css: str) -> PageNumbers:
             elif op == b"Tm":
                 x, y = float(operands[4]), float(operands[5])
             elif op == b"TJ":
-                if y >= bottom[k]:  # the sheet page's own footer
-                    baseline = y if baseline is None else baseline
+                if y <= top or y >= bottom[k]:  # the sheet page's own margin box
+                    margin.append(y)
+                elif len(lines) > first_line and abs(lines[-1][0] - y) < 1e-6:
+                    lines[-1][1].append(Run(font, size, colour, x, operands[0]))  # the same line, another font
                 else:
-                    lines.append((x, operands[0]))
-                    fonts.add(f"{font} {size}")
-    if len(fonts) != 1 or baseline is None or len(lines) != n:
-        raise RenderError(f"PDF assembly: the page-number sheet holds {len(lines)} numbers for {n} pages")
-    return PageNumbers(pdf, font, size, colour, baseline, tuple(lines))
+                    lines.append((y, [Run(font, size, colour, x, operands[0])]))
+        if first_line < min(len(lines), len(texts)) and len(set(margin)) == 1:
+            baselines.setdefault(page_of[texts[first_line][0]], margin[0])
+    if len(lines) != len(texts) or any(page_of[kind] not in baselines for kind, _ in texts):
+        raise RenderError(f"PDF assembly: the margin-text sheet holds {len(lines)} lines for {len(texts)} texts")
+    return pdf, [MarginText(tuple(runs), baselines[page_of[kind]]) for (kind, _), (_, runs) in zip(texts, lines)]
 
 
-def assemble(parts: Sequence[LaidOutPart], numbers: PageNumbers) -> bytes:
-    """The parts' pages in order as one PDF, each page numbered from ``numbers``, with the parts'
-    links (internal ones to named destinations), their bookmarks as one outline, and the document
-    information and language of the first part."""
+def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumbers) -> bytes:
+    """The parts' pages in order as one PDF, each page's margins stamped from ``margins`` and
+    ``numbers`` (the header and the title of the part, or of the last part with one, on every
+    page but the first; the SAMPLE mark, the footer and the page number on every page; a title
+    missing from ``margins`` is an error), with the parts' links (internal ones to named
+    destinations), their bookmarks as one outline, and the document information and language of
+    the first part."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -298,35 +380,75 @@ def assemble(parts: Sequence[LaidOutPart], numbers: PageNumbers) -> bytes:
     n = sum(len(p.pages) for p in parts)
     if len(numbers.lines) != n:
         raise RenderError(f"PDF assembly: {len(numbers.lines)} page numbers for {n} pages")
+    missing = sorted({p.title for p in parts if p.title and p.title not in margins.titles})
+    if missing:
+        raise RenderError(f"PDF assembly: no running title set for {', '.join(missing)}")
     writer = PdfWriter()
-    sheet = PdfReader(io.BytesIO(numbers.pdf))
-    font = sheet.pages[0]["/Resources"]["/Font"][numbers.font].clone(writer).indirect_reference
-    colour = " ".join(f"{c:g}" for c in numbers.colour)
+    # each sheet's font resources by the name it gives them (each sheet has its own subsets, under
+    # names that may be the same), cloned into the brief once each
+    sheet_fonts: dict[tuple[int, str], Any] = {}
+    for k, sheet in enumerate((margins.pdf, numbers.pdf)):
+        for page in PdfReader(io.BytesIO(sheet)).pages:
+            for name, ref in page["/Resources"].get("/Font", {}).items():
+                sheet_fonts.setdefault((k, name), ref)
+    stamp_fonts: dict[tuple[int, str], tuple[NameObject, Any]] = {}
+    stamped: dict[tuple, tuple[Any, dict[NameObject, Any]]] = {}  # the same margins, one stream
+
+    def stamp(texts: Sequence[MarginText], height: float, sheet: int) -> tuple[Any, dict[NameObject, Any]]:
+        """A content stream drawing ``texts`` of the ``sheet``-th sheet (and the fonts it names)."""
+        out = io.BytesIO()
+        used: dict[NameObject, Any] = {}
+        out.write(f"q 1 0 0 -1 0 {height:f} cm {_PT_PER_PX:g} 0 0 {_PT_PER_PX:g} 0 0 cm ".encode())
+        for text in texts:
+            for run in text.runs:
+                font = (sheet, run.font)
+                if font not in stamp_fonts:
+                    stamp_fonts[font] = (NameObject(f"/MbMargin{len(stamp_fonts)}"),
+                                         sheet_fonts[font].get_object().clone(writer).indirect_reference)
+                name, ref = stamp_fonts[font]
+                used[name] = ref
+                colour = " ".join(f"{c:g}" for c in run.colour)
+                out.write(f"{colour} rg BT {name} {run.size:g} Tf 1 0 0 -1 {run.x:f} {text.baseline:f} Tm ".encode())
+                run.tj.write_to_stream(out)
+                out.write(b" TJ ET\n")
+        out.write(b"Q\n")
+        stream = DecodedStreamObject()
+        stream.set_data(out.getvalue())
+        return writer._add_object(stream.flate_encode()), used
+
+    save, restore = DecodedStreamObject(), DecodedStreamObject()
+    save.set_data(b"q\n")
+    restore.set_data(b"Q\n")
+    save, restore = writer._add_object(save), writer._add_object(restore)
     first = PdfReader(io.BytesIO(parts[0].pdf))
     marks: list[PageMarks] = []
+    title: str | None = None
     for part in parts:
+        title = part.title if part.title is not None else title
         reader = first if part is parts[0] else PdfReader(io.BytesIO(part.pdf))
         for j, page in enumerate(reader.pages):
             out = writer.add_page(page)
             i = len(marks)
             height = float(out.mediabox.height)
-            x, tj = numbers.lines[i]
-            text = io.BytesIO()
-            tj.write_to_stream(text)
-            stream = DecodedStreamObject()
-            stream.set_data(f"q 1 0 0 -1 0 {height:f} cm {_PT_PER_PX:g} 0 0 {_PT_PER_PX:g} 0 0 cm {colour} rg BT "
-                            f"/MbPageNumber {numbers.size:g} Tf 1 0 0 -1 {x:f} {numbers.baseline:f} Tm ".encode()
-                            + text.getvalue() + b" TJ ET Q\n")
+            key = (i > 0, title, height)
+            if key not in stamped:
+                around = ([margins.header] + ([margins.titles[title]] if title else [])) if i else []
+                around += ([margins.sample] if margins.sample is not None else []) + [margins.footer]
+                stamped[key] = stamp(around, height, 0)
+            rest, rest_fonts = stamped[key]
+            number, number_fonts = stamp([numbers.lines[i]], height, 1)
             resources = DictionaryObject(out["/Resources"].get_object()) if "/Resources" in out else DictionaryObject()
             fonts = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
-            fonts[NameObject("/MbPageNumber")] = font
+            fonts.update({**number_fonts, **rest_fonts})
             resources[NameObject("/Font")] = fonts
             out[NameObject("/Resources")] = resources
             own = out.get("/Contents")
             own = list(own.get_object()) if own is not None and isinstance(own.get_object(), ArrayObject) else \
                 ([own] if own is not None else [])
-            # the number first: text extraction reads "Page x of y" before the page's own text
-            out[NameObject("/Contents")] = ArrayObject([writer._add_object(stream), *own])
+            # the number first, the other margins after the page's own text (text extraction
+            # reads "Page x of y", the page, then its header and footer); the page's own content
+            # leaves its coordinate system set, so it runs inside a saved graphics state
+            out[NameObject("/Contents")] = ArrayObject([number, save, *own, restore, rest])
             marks.append(part.pages[j])
 
     heights = [float(p.mediabox.height) for p in writer.pages]

@@ -47,7 +47,7 @@ from .cache import Cache, reduce_read_only
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
-from .paged import appendix_parts, cover_part, lay_out, render_brief_pdf
+from .paged import appendix_parts, cover_part, lay_out, margin_texts, part_titles, render_brief_pdf
 from .paged import lay_out_summary as lay_out_summary_part
 from .progress import QUIET, Progress
 from .render import image_uri, png_data_uri, render_html
@@ -428,7 +428,7 @@ def _warm_up_pdf_engine(meta: Mapping[str, Any], theme: Theme) -> None:
     compile_templates()
 
     try:
-        warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "numbers")])
+        warm_up([brief_css(meta, theme, layer=layer) for layer in ("part", "cover", "margins")])
     except (OSError, MacrobriefError):  # missing system libraries: the real rendering reports it
         pass
     import pypdf.generic  # noqa: F401 - the assembly's (report.paged)
@@ -872,17 +872,19 @@ def make_brief(
     laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
     # the cover and appendix (futures) and the summary, laid out while the last charts are drawn,
     # from a context made before the charts were in
-    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None}
+    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None, "margins": None}
 
     def lay_out_cover_and_appendix(done: list[SectionResult], submit: Callable[..., Any]) -> None:
         ctx = build_context(frame=frame, config=config, theme=theme, results=done, charts={}, edition=edition,
                             built_at=built_at, version=version, previous=previous, logo_uri=logo_uri)
         early["context"] = ctx
-        # the cover first (the summary waits for its length), then the longest
+        # the cover first (the summary waits for its length), then the longest, then the texts of
+        # the pages' margins
         for part in [cover_part(ctx, theme), *sorted(appendix_parts(ctx, theme), key=lambda p: -len(p.html))]:
             future = submit(lay_out, part)
             if future is not None:  # None: the pool broke; the PDF lays the part out later
                 early["parts"][part.name] = future
+        early["margins"] = submit(margin_texts, meta, theme, part_titles(ctx))
 
     def lay_out_summary() -> None:
         # here, while the workers finish the appendix: the contents need the cover's and the
@@ -918,6 +920,12 @@ def make_brief(
                 pass
         if early["summary"] is not None:
             laid_out["summary"] = early["summary"]
+        try:
+            margins = early["margins"].result() if early["margins"] is not None else None
+        except Exception:  # made again with the rest of the PDF, which reports any error
+            margins = None
+    else:
+        margins = None
     files: dict[str, bytes] = {}
     html = None
     if "html" in formats or "pdf" in formats:
@@ -928,7 +936,7 @@ def make_brief(
     if "pdf" in formats:
         with progress.step("Rendering PDF"):
             files["brief.pdf"] = _cached_pdf(html, cache, lambda: render_brief_pdf(
-                context, theme, ready=laid_out, workers=chart_workers()))
+                context, theme, ready=laid_out, workers=chart_workers(), margins=margins))
     if "tex" in formats:
         from .latex import render_tex
 

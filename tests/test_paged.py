@@ -139,58 +139,83 @@ def test_links_jump_to_the_page_of_their_target(serial, brief):
 _META = {"title": "Brief", "edition": "2025-W15", "desk": "Desk", "sample": False, "page_size": "A4"}
 
 
-def _pages_png(pdf, tmp_path, stem):
+def _pages_png(pdf, tmp_path, stem, dpi=72):
     (tmp_path / f"{stem}.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "72", "-gray", "-png", str(tmp_path / f"{stem}.pdf"), str(tmp_path / stem)],
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(tmp_path / f"{stem}.pdf"), str(tmp_path / stem)],
                    check=True, timeout=120)
     return [np.asarray(Image.open(f).convert("L")) for f in sorted(tmp_path.glob(f"{stem}-*.png"))]
 
 
-def test_page_numbers_are_drawn_where_weasyprint_draws_its_own(tmp_path):
-    """The assembly numbers the pages of parts laid out alone exactly as WeasyPrint numbers a
-    document laid out in one piece: the footers of the two, rendered, are the same pixels (pages
-    with one- and two-digit numbers), and the text reads "Page x of y" with y counted over all parts."""
+@pytest.mark.parametrize("sample", [False, True])
+def test_margins_are_drawn_where_weasyprint_draws_its_own(tmp_path, sample):
+    """The assembly stamps the margins of parts laid out alone (which have no margin boxes) exactly
+    as WeasyPrint's margin boxes print them in a document laid out in one piece: the running
+    header, the part's title (kept on the pages after its first), the SAMPLE mark, the footer and
+    the page number, rendered, are the same pixels (pages with one- and two-digit numbers), and
+    the text reads "Page x of y" with y counted over all parts."""
     from report.render import brief_css, weasy_document, write_pdf
 
     require_tool("pdftoppm")
     theme = load_theme()
-    bodies = ["".join(f"<p>{word} {i}: the curve, the term premium and the dollar.</p>" for i in range(300))
-              for word in ("Paragraph", "Line")]
+    meta = {**_META, "sample": sample}
+    titles = ("1. Curve & <premium>", "Appendix")
+    bodies = [f'<h2 class="section-title">{t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}</h2>'
+              + "".join(f"<p>{word} {i}: the curve, the term premium and the dollar.</p>" for i in range(300))
+              for t, word in zip(titles, ("Paragraph", "Line"))]
 
     def html(body):
         return f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>{body}</body></html>'
 
-    one, two = (paged.lay_out(paged.Part(f"section:{k}", None, html(b), brief_css(_META, theme, layer="part")))
-                for k, b in enumerate(bodies))
+    one, two = (paged.lay_out(paged.Part(f"section:{k}", t, html(b), brief_css(meta, theme, layer="part")))
+                for k, (t, b) in enumerate(zip(titles, bodies)))
     n = len(one.pages) + len(two.pages)
     assert len(one.pages) >= 5 and n >= 10
-    pdf = paged.assemble([one, two], paged.page_numbers(n, brief_css(_META, theme, layer="numbers")))
-    # the same two parts laid out as one document by WeasyPrint, numbered by its own page footer
+    pdf = paged.assemble([one, two], paged.margin_texts(meta, theme, titles), paged.page_numbers(meta, theme, n))
+    # the same two parts laid out as one document by WeasyPrint, with its own margin boxes
     with weasy_document(html(f'{bodies[0]}<div style="break-before: page">{bodies[1]}</div>'),
-                        css=brief_css(_META, theme, layer="whole")) as doc:
+                        css=brief_css(meta, theme, layer="whole")) as doc:
         whole = write_pdf(doc)
-    ours, theirs = _pages_png(pdf, tmp_path, "ours"), _pages_png(whole, tmp_path, "whole")
+    # at 150 dpi, where a text a third of a point off its place shows
+    ours, theirs = _pages_png(pdf, tmp_path, "ours", 150), _pages_png(whole, tmp_path, "whole", 150)
     assert len(ours) == len(theirs) == n
-    footer = slice(int(ours[0].shape[0] * 0.93), None)  # below the page's content box (bottom margin 20 mm)
+    height = ours[0].shape[0]
+    header = slice(None, int(height * 20 / 297))  # above the page's content box (top margin 20 mm)
+    footer = slice(int(height * 0.93), None)  # below it (bottom margin 18 mm)
     for i in range(n):
-        assert (theirs[i][footer] < 128).any()  # there is a footer to compare
-        assert np.array_equal(ours[i][footer], theirs[i][footer]), i + 1
+        for zone in (header, footer):
+            assert (theirs[i][zone] < 128).any() or (zone == header and i == 0)  # a margin text to compare
+            assert np.array_equal(ours[i][zone], theirs[i][zone]), i + 1
     texts = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
     assert [t.count(f"Page {i} of {n}") for i, t in enumerate(texts, 1)] == [1] * n
     assert "Line 0:" in texts[len(one.pages)] and f"Page {len(one.pages) + 1} of {n}" in texts[len(one.pages)]
+    # the title: printed by the heading on the part's first page (the brief's first: no running
+    # header there), by the running header on the others
+    assert [t.count("1. Curve & <premium>") for t in texts[:len(one.pages)]] == [1] * len(one.pages), texts[:2]
+    assert [t.count("Appendix") for t in texts[len(one.pages):]] == [2] + [1] * (len(two.pages) - 1)
+    assert all(("SAMPLE — NOT FOR DISTRIBUTION" in t) is sample for t in texts)
 
 
-def test_page_numbers_must_match_the_pages():
+def test_page_numbers_must_match_the_pages_and_every_title_must_be_set():
     from report.errors import RenderError
-    from report.render import brief_css
 
-    numbers = paged.page_numbers(3, brief_css(_META, load_theme(), layer="numbers"))
-    assert [len(tj) for _, tj in numbers.lines] == sorted(len(tj) for _, tj in numbers.lines)
+    theme = load_theme()
+    numbers = paged.page_numbers(_META, theme, 3)
+    assert len(numbers.lines) == 3 and len({line.baseline for line in numbers.lines}) == 1
+    margins = paged.margin_texts(_META, theme, ["1. X"])
     blank = paged.PageMarks((), (), ())
     part = paged.LaidOutPart("section:x", "1. X", b"", (blank, blank))
     # numbers for three pages on a document of two: refused, never a silently shifted count
     with pytest.raises(RenderError, match="3 page numbers for 2 pages"):
-        paged.assemble([part], numbers)
+        paged.assemble([part], margins, numbers)
+    # a part whose title the margins do not hold: refused, never a page without its title
+    with pytest.raises(RenderError, match="no running title set for 2. Y"):
+        paged.assemble([part, paged.LaidOutPart("section:y", "2. Y", b"", (blank,))], margins, numbers)
+
+
+def test_part_titles_are_those_of_the_parts(brief):
+    theme = load_theme()
+    parts = [paged.summary_part(brief.context, theme, {}), *paged.brief_parts(brief.context, theme)]
+    assert paged.part_titles(brief.context) == list(dict.fromkeys(p.title for p in parts if p.title))
 
 
 #: parts laid out in the test's own process (see the test below)
@@ -205,12 +230,20 @@ def _spy_lay_out(part):
 
 
 _REAL_LAY_OUT = paged.lay_out
+_REAL_MARGIN_TEXTS = paged.margin_texts
+
+
+def _spy_margin_texts(*args):
+    if os.getpid() == _MAIN_PID:
+        _LAID_OUT_HERE.append("margin texts")
+    return _REAL_MARGIN_TEXTS(*args)
 
 
 def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch):
     """With workers, each section's pages are laid out by the worker that computed it and the
-    cover and appendix by the workers while the last charts are drawn: the main process lays out
-    the summary only (its contents need the other parts' lengths), besides the page numbers."""
+    cover, the appendix and the margin texts by the workers while the last charts are drawn: the
+    main process lays out the summary only (its contents need the other parts' lengths), besides
+    the page numbers."""
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -221,6 +254,8 @@ def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch)
     monkeypatch.setenv("MACROBRIEF_CHART_WORKERS", "2")
     monkeypatch.setattr(paged, "lay_out", _spy_lay_out)
     monkeypatch.setattr("report.pipeline.lay_out", _spy_lay_out)
+    monkeypatch.setattr(paged, "margin_texts", _spy_margin_texts)
+    monkeypatch.setattr("report.pipeline.margin_texts", _spy_margin_texts)
     left = []
     real_parts = paged.brief_parts
     monkeypatch.setattr(paged, "brief_parts", lambda *a, **k: left.extend(real_parts(*a, **k)) or [])
@@ -231,3 +266,5 @@ def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch)
     texts = _texts(pypdf.PdfReader(io.BytesIO(b.files["brief.pdf"])))
     assert all(f"Page {i} of {len(texts)}" in t for i, t in enumerate(texts, 1))
     assert "Verdict board" in texts[0] and "Disclaimer" in texts[-1]
+    header = f"{b.context['meta']['title']} · {b.context['meta']['edition']}"
+    assert header not in texts[0] and all(header in t for t in texts[1:])
