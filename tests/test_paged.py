@@ -268,3 +268,29 @@ def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch)
     assert "Verdict board" in texts[0] and "Disclaimer" in texts[-1]
     header = f"{b.context['meta']['title']} · {b.context['meta']['edition']}"
     assert header not in texts[0] and all(header in t for t in texts[1:])
+
+
+def test_every_table_fits_the_page_width(brief):
+    """No table of any part is wider than the page's content box (fixed column widths must leave
+    room for the cells' padding)."""
+    from report.render import weasy_document
+
+    theme = load_theme()
+    parts = [*paged.brief_parts(brief.context, theme), paged.summary_part(brief.context, theme, {})]
+    seen: set[str] = set()
+
+    def tables(box):
+        if type(box).__name__ == "TableBox":
+            yield box
+        for child in getattr(box, "children", ()) or ():
+            yield from tables(child)
+
+    for part in parts:
+        with weasy_document(part.html, css=part.css, images=part.images) as doc:
+            for page in doc.pages:
+                html = page._page_box.children[0]  # the root element's box, as wide as the content box
+                for table in tables(html):
+                    seen.update((table.element.get("class") or "").split())
+                    right = table.position_x + table.border_width()
+                    assert right <= html.content_box_x() + html.width + 0.01, (part.name, table.element.get("class"))
+    assert {"keynumbers", "track", "board", "provenance", "evidence"} <= seen
