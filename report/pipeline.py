@@ -505,13 +505,14 @@ def _section_worker() -> tuple[str, SectionResult, dict[str, bytes], tuple[str, 
     return sid, res, pngs, frame.used, time.perf_counter() - t0, laid
 
 
-def _early_charts_and_pages(res: SectionResult) -> tuple[dict[str, bytes], Any, float]:
-    """Pool side of an early worker's section: :func:`_charts_and_pages` of its result, and the
-    time they took."""
+def _early_charts_and_pages(res: SectionResult) -> tuple[dict[str, bytes], Any, float, tuple[str, ...]]:
+    """Pool side of an early worker's section: :func:`_charts_and_pages` of its result, the time
+    they took and the series read meanwhile (the chart drawer reads the recession flags: for
+    provenance)."""
     copyreg.pickle(MappingProxyType, reduce_read_only)
     t0 = time.perf_counter()
     pngs, laid = _charts_and_pages(res)
-    return pngs, laid, time.perf_counter() - t0
+    return pngs, laid, time.perf_counter() - t0, _FORK_STATE["frame"].used
 
 
 def _early_worker() -> None:
@@ -768,7 +769,9 @@ def _collect(inboxes: tuple[Any, Any], futures: Sequence[Any], early_worker: Any
                 continue
             if future in early:
                 sid, secs = early[future]
-                got[sid].pngs, got[sid].laid, drawn = out
+                got[sid].pngs, got[sid].laid, drawn, used = out
+                for k in used:
+                    frame.get(k)
                 laid, secs = got[sid].laid, secs + drawn
             elif out is None:
                 continue

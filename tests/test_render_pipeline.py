@@ -68,6 +68,23 @@ def test_workers_match_one_process(monkeypatch, unpicklable):
     assert parallel[2] == serial[2] == ("ust_2y", "ust_10y", "ust_30y", "recession")
 
 
+def test_sections_the_early_worker_computed_alone_keep_their_provenance(monkeypatch):
+    """The pool starting late (its parent slow to get ready), the worker started at once computes
+    every section and the pool only draws their charts: the series that drawing reads (the
+    recession flags) are still marked used, as in one process."""
+    import time
+
+    fake_registry(monkeypatch)
+    serial = run(1)
+    frame = synthetic_frame()
+    results, charts = pipeline.compute_and_draw(frame, brief_config(), workers=2,
+                                                before_fork=lambda: time.sleep(1.5))
+    assert {r.analysis["collector"]["pid"] for r in results} != {os.getpid()}  # computed by a worker
+    assert len({r.analysis["collector"]["pid"] for r in results}) == 1  # the same one: the early worker
+    assert charts == serial[1]
+    assert frame.used == serial[2] == ("ust_2y", "ust_10y", "ust_30y", "recession")
+
+
 @pytest.mark.parametrize("which", ["curve", "liquidity"])
 def test_a_section_whose_worker_dies_is_computed_again_here(monkeypatch, which):
     """Whichever worker takes the section (the one started at once, or one of the pool forked
