@@ -10,8 +10,8 @@ sections are still being computed (see :func:`report.pipeline.compute_and_draw`)
 What spans the parts is done when they are put together (:func:`assemble`, with pypdf): the
 summary's contents print the page on which each part starts, so the summary is laid out last,
 from the other parts' page counts (:func:`lay_out_summary`); every page gets its running header,
-title, footer and "Page x of y", drawn from a sheet of those lines that WeasyPrint sets in the
-margin boxes' types (:func:`margin_texts`), so that the parts need no margin boxes of their own;
+title, footer and "Page x of y", copied from sheets on which WeasyPrint's margin boxes drew them
+(:func:`margin_texts`, :func:`page_numbers`), so that the parts need no margin boxes of their own;
 the links between parts go to named destinations at the anchors the parts report; the parts'
 bookmarks make one outline. Each page keeps its own text, fonts and images unchanged. The reader
 gets one PDF, as if laid out in one piece.
@@ -242,35 +242,32 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
 
 @dataclass(frozen=True)
 class Run:
-    """Text set by WeasyPrint on the margin-text sheet: its font (the sheet's resource name),
-    size, fill colour, left end (CSS pixels) and glyphs (a ``TJ`` array: glyph codes and kerning)."""
+    """Text WeasyPrint set on a sheet of margin texts: its font (the sheet's resource name), size,
+    fill colour, left end and baseline (CSS pixels from the page's top-left corner) and glyphs (a
+    ``TJ`` array: glyph codes and kerning)."""
 
     font: str
     size: float
     colour: tuple[float, ...]
     x: float
+    y: float
     tj: Any
 
 
-@dataclass(frozen=True)
-class MarginText:
-    """One line of a page's margin: its runs of text and its baseline (CSS pixels from the top)."""
-
-    runs: tuple[Run, ...]
-    baseline: float
+#: what one page's margins hold: the runs of text drawn there
+MarginText = tuple[Run, ...]
 
 
 @dataclass(frozen=True)
 class Margins:
-    """What the assembly stamps in the margins of every page but its number (see
-    :func:`margin_texts`): the sheet's PDF (for its fonts), the running header, the part titles
-    by text, the SAMPLE mark (None unless a SAMPLE brief) and the footer."""
+    """What the assembly stamps in a page's margins besides its number (see :func:`margin_texts`):
+    the sheet's PDF (for its fonts) and the texts of the brief's first page (the cover: no running
+    header), of a page without a part title, and of a page of each part title."""
 
     pdf: bytes
-    header: MarginText
+    first: MarginText
+    untitled: MarginText
     titles: Mapping[str, MarginText]
-    sample: MarginText | None
-    footer: MarginText
 
 
 @dataclass(frozen=True)
@@ -287,56 +284,55 @@ def part_titles(context: Mapping[str, Any]) -> list[str]:
 
 
 def margin_texts(meta: Mapping[str, Any], theme: Theme, titles: Sequence[str]) -> Margins:
-    """The running header, the ``titles`` (top right), the SAMPLE mark and the footer, each set by
-    WeasyPrint in the type and place of its margin box (:func:`_sheet`). Known before any part is
-    laid out, so laid out beside them."""
-    sample = bool(meta["sample"])
+    """The margins of the brief's pages but their numbers, as WeasyPrint's margin boxes draw them
+    (running header, part title, SAMPLE mark, footer; texts too long for their box wrap there):
+    a sheet with a page like the brief's first, a page without a part title and a page for each
+    of ``titles``, whose margin boxes are those of the brief (the ``"margins"`` stylesheet). Known
+    before any part is laid out, so laid out beside them."""
+    from html import escape
+
     titles = list(dict.fromkeys(t for t in titles if t))
-    kinds = [("head", running_header(meta)), *(("title", t) for t in titles)]
-    kinds += ([("sample", SAMPLE_MARK)] if sample else []) + [("foot", running_footer(meta))]
-    pdf, texts = _sheet(meta, theme, kinds)
-    return Margins(pdf, texts[0], dict(zip(titles, texts[1:1 + len(titles)])), texts[-2] if sample else None,
-                   texts[-1])
+    body = '<p class="mb-page">1</p><p class="mb-page">2</p>' + "".join(
+        f'<p class="mb-page mb-title">{escape(t)}</p>' for t in titles)
+    pdf, sheet = _sheet(meta, theme, body)
+    pages = [margin for margin, _ in sheet]
+    if len(pages) != 2 + len(titles) or not all(pages[1:]) or any(len(p) < len(pages[1]) + 1 for p in pages[2:]):
+        raise RenderError(f"PDF assembly: the margin-text sheet has {len(pages)} pages for {2 + len(titles)} margins")
+    return Margins(pdf, pages[0], pages[1], dict(zip(titles, pages[2:])))
 
 
 def page_numbers(meta: Mapping[str, Any], theme: Theme, n: int) -> PageNumbers:
     """"Page 1 of n" to "Page n of n", set by WeasyPrint in the type and place of the page
-    footer's number (:func:`_sheet`)."""
-    pdf, texts = _sheet(meta, theme, [("number", f"Page {i} of {n}") for i in range(1, n + 1)])
-    return PageNumbers(pdf, tuple(texts))
+    footer's number: one right-aligned line each (the page number's box ends at the content
+    box's right edge too), on sheet pages whose own number box gives the baseline."""
+    body = '<div class="mb-number">' + "".join(f"<p>Page {i} of {n}</p>" for i in range(1, n + 1)) + "</div>"
+    pdf, sheet = _sheet(meta, theme, body)
+    lines = [run for _, content in sheet for run in content]
+    baselines = {run.y for margin, _ in sheet for run in margin}
+    if len(lines) != n or len(baselines) != 1:
+        raise RenderError(f"PDF assembly: the page-number sheet holds {len(lines)} numbers for {n} pages")
+    y = baselines.pop()
+    return PageNumbers(pdf, tuple((Run(r.font, r.size, r.colour, r.x, y, r.tj),) for r in lines))
 
 
-def _sheet(meta: Mapping[str, Any], theme: Theme, texts: Sequence[tuple[str, str]]) -> tuple[bytes, list[MarginText]]:
-    """Texts of the margins, each ``(kind, text)`` set by WeasyPrint with the ``"margins"``
-    stylesheet: the PDF of the sheet and each text's runs and baseline.
-
-    The kinds are ``"head"`` and ``"title"`` (top left and top right), ``"sample"`` (top centre),
-    ``"foot"`` (bottom left) and ``"number"`` (bottom right). Each text is one line of the sheet,
-    aligned as its margin box aligns it in the page's content width, so its horizontal place is
-    the margin box's; each kind of margin box is drawn on the sheet's pages of that kind (named
-    pages), and that gives the baseline of its texts.
-    """
-    from html import escape
-
+def _sheet(meta: Mapping[str, Any], theme: Theme, body: str) -> tuple[bytes, list[tuple[MarginText, MarginText]]]:
+    """``body`` laid out with the ``"margins"`` stylesheet: the PDF and, for each page, the text
+    runs in its margins and those inside its content box."""
     from pypdf import PdfReader
     from pypdf.generic import ContentStream
 
-    page_of = {"head": "head", "title": "head", "sample": "sample", "foot": "foot", "number": "number"}
-    body = "".join(f'<div class="mb-{page_of[kind]}"><p class="{kind}">{escape(text)}</p></div>' for kind, text in texts)
     with weasy_document(f"<!DOCTYPE html><html><body>{body}</body></html>",
                         css=brief_css(meta, theme, layer="margins")) as doc:
         pdf = write_pdf(doc)
-        # where each sheet page's header area ends and footer area starts
-        top = PAGE_MARGINS_MM[0] * _PX_PER_MM
-        bottom = [p.height - PAGE_MARGINS_MM[2] * _PX_PER_MM for p in doc.pages]
     reader = PdfReader(io.BytesIO(pdf))
-    lines: list[tuple[float, list[Run]]] = []  # the body's lines in order: baseline, runs
-    baselines: dict[str, float] = {}  # kind of page: its margin box's baseline
-    for k, page in enumerate(reader.pages):
+    top = PAGE_MARGINS_MM[0] * _PX_PER_MM  # where a page's header area ends
+    pages: list[tuple[MarginText, MarginText]] = []
+    for page in reader.pages:
+        bottom = float(page.mediabox.height) / _PT_PER_PX - PAGE_MARGINS_MM[2] * _PX_PER_MM  # where its footer starts
         x = y = 0.0
         font, size, colour = "", 0.0, (0.0,)
-        margin: list[float] = []
-        first_line = len(lines)
+        margin: list[Run] = []
+        content: list[Run] = []
         for operands, op in ContentStream(page.get_contents(), reader).operations:
             if op == b"rg":
                 colour = tuple(float(v) for v in operands)
@@ -345,17 +341,9 @@ def _sheet(meta: Mapping[str, Any], theme: Theme, texts: Sequence[tuple[str, str
             elif op == b"Tm":
                 x, y = float(operands[4]), float(operands[5])
             elif op == b"TJ":
-                if y <= top or y >= bottom[k]:  # the sheet page's own margin box
-                    margin.append(y)
-                elif len(lines) > first_line and abs(lines[-1][0] - y) < 1e-6:
-                    lines[-1][1].append(Run(font, size, colour, x, operands[0]))  # the same line, another font
-                else:
-                    lines.append((y, [Run(font, size, colour, x, operands[0])]))
-        if first_line < min(len(lines), len(texts)) and len(set(margin)) == 1:
-            baselines.setdefault(page_of[texts[first_line][0]], margin[0])
-    if len(lines) != len(texts) or any(page_of[kind] not in baselines for kind, _ in texts):
-        raise RenderError(f"PDF assembly: the margin-text sheet holds {len(lines)} lines for {len(texts)} texts")
-    return pdf, [MarginText(tuple(runs), baselines[page_of[kind]]) for (kind, _), (_, runs) in zip(texts, lines)]
+                (margin if y <= top or y >= bottom else content).append(Run(font, size, colour, x, y, operands[0]))
+        pages.append((tuple(margin), tuple(content)))
+    return pdf, pages
 
 
 def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumbers) -> bytes:
@@ -394,23 +382,22 @@ def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumber
     stamp_fonts: dict[tuple[int, str], tuple[NameObject, Any]] = {}
     stamped: dict[tuple, tuple[Any, dict[NameObject, Any]]] = {}  # the same margins, one stream
 
-    def stamp(texts: Sequence[MarginText], height: float, sheet: int) -> tuple[Any, dict[NameObject, Any]]:
-        """A content stream drawing ``texts`` of the ``sheet``-th sheet (and the fonts it names)."""
+    def stamp(text: MarginText, height: float, sheet: int) -> tuple[Any, dict[NameObject, Any]]:
+        """A content stream drawing ``text`` of the ``sheet``-th sheet (and the fonts it names)."""
         out = io.BytesIO()
         used: dict[NameObject, Any] = {}
         out.write(f"q 1 0 0 -1 0 {height:f} cm {_PT_PER_PX:g} 0 0 {_PT_PER_PX:g} 0 0 cm ".encode())
-        for text in texts:
-            for run in text.runs:
-                font = (sheet, run.font)
-                if font not in stamp_fonts:
-                    stamp_fonts[font] = (NameObject(f"/MbMargin{len(stamp_fonts)}"),
-                                         sheet_fonts[font].get_object().clone(writer).indirect_reference)
-                name, ref = stamp_fonts[font]
-                used[name] = ref
-                colour = " ".join(f"{c:g}" for c in run.colour)
-                out.write(f"{colour} rg BT {name} {run.size:g} Tf 1 0 0 -1 {run.x:f} {text.baseline:f} Tm ".encode())
-                run.tj.write_to_stream(out)
-                out.write(b" TJ ET\n")
+        for run in text:
+            font = (sheet, run.font)
+            if font not in stamp_fonts:
+                stamp_fonts[font] = (NameObject(f"/MbMargin{len(stamp_fonts)}"),
+                                     sheet_fonts[font].get_object().clone(writer).indirect_reference)
+            name, ref = stamp_fonts[font]
+            used[name] = ref
+            colour = " ".join(f"{c:g}" for c in run.colour)
+            out.write(f"{colour} rg BT {name} {run.size:g} Tf 1 0 0 -1 {run.x:f} {run.y:f} Tm ".encode())
+            run.tj.write_to_stream(out)
+            out.write(b" TJ ET\n")
         out.write(b"Q\n")
         stream = DecodedStreamObject()
         stream.set_data(out.getvalue())
@@ -432,11 +419,10 @@ def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumber
             height = float(out.mediabox.height)
             key = (i > 0, title, height)
             if key not in stamped:
-                around = ([margins.header] + ([margins.titles[title]] if title else [])) if i else []
-                around += ([margins.sample] if margins.sample is not None else []) + [margins.footer]
-                stamped[key] = stamp(around, height, 0)
+                text = margins.first if i == 0 else (margins.titles[title] if title else margins.untitled)
+                stamped[key] = stamp(text, height, 0)
             rest, rest_fonts = stamped[key]
-            number, number_fonts = stamp([numbers.lines[i]], height, 1)
+            number, number_fonts = stamp(numbers.lines[i], height, 1)
             resources = DictionaryObject(out["/Resources"].get_object()) if "/Resources" in out else DictionaryObject()
             fonts = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
             fonts.update({**number_fonts, **rest_fonts})

@@ -159,6 +159,9 @@ def test_margins_are_drawn_where_weasyprint_draws_its_own(tmp_path, sample):
     theme = load_theme()
     meta = {**_META, "sample": sample}
     titles = ("1. Curve & <premium>", "Appendix")
+    if sample:  # texts too long for their margin boxes beside the SAMPLE mark: they wrap there
+        meta["title"] = "The curve, the term premium and the dollar: a weekly brief for the desk"
+        titles = ("1. Curve & <premium>, and a section title much longer than its box", "Appendix")
     bodies = [f'<h2 class="section-title">{t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}</h2>'
               + "".join(f"<p>{word} {i}: the curve, the term premium and the dollar.</p>" for i in range(300))
               for t, word in zip(titles, ("Paragraph", "Line"))]
@@ -190,9 +193,9 @@ def test_margins_are_drawn_where_weasyprint_draws_its_own(tmp_path, sample):
     assert "Line 0:" in texts[len(one.pages)] and f"Page {len(one.pages) + 1} of {n}" in texts[len(one.pages)]
     # the title: printed by the heading on the part's first page (the brief's first: no running
     # header there), by the running header on the others
-    assert [t.count("1. Curve & <premium>") for t in texts[:len(one.pages)]] == [1] * len(one.pages), texts[:2]
+    assert [t.count("1. Curve & <premium>") for t in texts[:len(one.pages)]] == [1] * len(one.pages)
     assert [t.count("Appendix") for t in texts[len(one.pages):]] == [2] + [1] * (len(two.pages) - 1)
-    assert all(("SAMPLE — NOT FOR DISTRIBUTION" in t) is sample for t in texts)
+    assert all(("SAMPLE — NOT FOR DISTRIBUTION" in " ".join(t.split())) is sample for t in texts)
 
 
 def test_page_numbers_must_match_the_pages_and_every_title_must_be_set():
@@ -200,7 +203,7 @@ def test_page_numbers_must_match_the_pages_and_every_title_must_be_set():
 
     theme = load_theme()
     numbers = paged.page_numbers(_META, theme, 3)
-    assert len(numbers.lines) == 3 and len({line.baseline for line in numbers.lines}) == 1
+    assert len(numbers.lines) == 3 and len({run.y for line in numbers.lines for run in line}) == 1
     margins = paged.margin_texts(_META, theme, ["1. X"])
     blank = paged.PageMarks((), (), ())
     part = paged.LaidOutPart("section:x", "1. X", b"", (blank, blank))
