@@ -29,11 +29,8 @@ from typing import Any
 from .errors import RenderError
 from .render import (
     PAGE_MARGINS_MM,
-    SAMPLE_MARK,
     brief_css,
     render_template,
-    running_footer,
-    running_header,
     weasy_document,
     write_pdf,
 )

@@ -32,7 +32,6 @@ __all__ = [
     "IMAGE_SCHEME",
     "PAGE_MARGINS_MM",
     "RestrictedFetcher",
-    "SAMPLE_MARK",
     "compile_templates",
     "html_environment",
     "image_uri",
@@ -40,8 +39,6 @@ __all__ = [
     "render_css",
     "render_html",
     "render_pdf",
-    "running_footer",
-    "running_header",
     "stylesheet",
     "warm_up",
     "weasy_document",
@@ -85,10 +82,6 @@ def css_string(text: str) -> str:
     return "".join(out)
 
 
-#: the mark at the top of every page of a brief built from SAMPLE data
-SAMPLE_MARK = "SAMPLE — NOT FOR DISTRIBUTION"
-
-
 def render_css(theme: Theme, *, page_size: str, footer: str, header: str = "", sample: bool = False,
                layer: str = "whole") -> str:
     """The stylesheet for one brief (page size, running header and footer texts, escaped with
@@ -101,26 +94,16 @@ def render_css(theme: Theme, *, page_size: str, footer: str, header: str = "", s
     env = html_environment()
     try:
         return env.get_template("brief.css.j2").render(theme=theme, page_size=page_size, footer=footer, header=header,
-                                                       sample=sample, sample_mark=css_string(SAMPLE_MARK), layer=layer,
-                                                       margins_mm=PAGE_MARGINS_MM)
+                                                       sample=sample, layer=layer, margins_mm=PAGE_MARGINS_MM)
     except jinja2.TemplateError as exc:
         raise RenderError(f"template brief.css.j2: {exc}") from None
 
 
-def running_header(meta: Mapping[str, Any]) -> str:
-    """The text at the top left of every page but the first: the brief's title and edition."""
-    return f"{meta['title']} · {meta['edition']}"
-
-
-def running_footer(meta: Mapping[str, Any]) -> str:
-    """The text at the bottom left of every page: desk and edition (and the SAMPLE warning)."""
-    return f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
-
-
 def brief_css(meta: Mapping[str, Any], theme: Theme, *, layer: str = "whole") -> str:
     """:func:`render_css` for the brief described by ``meta`` (the context's ``meta``)."""
-    return render_css(theme, page_size=meta["page_size"], footer=css_string(running_footer(meta)),
-                      header=css_string(running_header(meta)), sample=bool(meta["sample"]), layer=layer)
+    footer = f"{meta['desk']} · Edition {meta['edition']}" + (" · SAMPLE — not for distribution" if meta["sample"] else "")
+    return render_css(theme, page_size=meta["page_size"], footer=css_string(footer),
+                      header=css_string(f"{meta['title']} · {meta['edition']}"), sample=bool(meta["sample"]), layer=layer)
 
 
 #: the templates a brief is rendered with (compiled before the build's workers are forked)
