@@ -30,6 +30,7 @@ from .errors import RenderError
 from .render import (
     PAGE_MARGINS_MM,
     brief_css,
+    leave_documents_to_exit,
     render_template,
     weasy_document,
     write_pdf,
@@ -217,8 +218,8 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
         # what the summary waits for first (the cover and the sections: its contents count their
         # pages), then the longest
         todo.sort(key=lambda p: (p.name.startswith("appendix"), p.name != "cover", -len(p.html)))
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=leave_documents_to_exit) as pool:
             futures = {p.name: pool.submit(lay_out, p) for p in todo}
             laid.update({name: f.result() for name, f in futures.items() if not name.startswith("appendix")})
             if "summary" not in laid:

@@ -50,7 +50,7 @@ from .frame import Frame
 from .paged import appendix_parts, cover_part, lay_out, margin_texts, part_titles, render_brief_pdf
 from .paged import lay_out_summary as lay_out_summary_part
 from .progress import QUIET, Progress
-from .render import image_uri, png_data_uri, render_html
+from .render import image_uri, leave_documents_to_exit, png_data_uri, render_html
 from .sections import registry
 from .sections.base import SectionInput, SectionResult
 from .store import Store
@@ -521,6 +521,7 @@ def _early_worker() -> None:
     pool (forked with both loaded) draw its charts and lay out its pages. A section it cannot
     compute or send is left to the parent."""
     copyreg.pickle(MappingProxyType, reduce_read_only)
+    leave_documents_to_exit()  # as in the pool's workers (this one lays out none so far)
     _FORK_STATE["queue"] = _FORK_STATE["early_queue"]
     pool_started = _FORK_STATE["pool_started"]
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
@@ -673,7 +674,8 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
             before_fork()
         _preload_for_sections()
         gc.freeze()
-        with ProcessPoolExecutor(max_workers=min(workers, len(ids)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(ids)), mp_context=ctx,
+                                 initializer=leave_documents_to_exit) as pool:
             futures = [pool.submit(_section_worker) for _ in ids]
             _FORK_STATE["pool_started"].set()
 

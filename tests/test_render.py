@@ -503,3 +503,38 @@ def test_open_arrays_hold_the_same_items_and_leave_other_calls_alone():
     c = arrays.new("char[4]")  # no items
     assert len(c) == 4
     assert arrays.NULL == ffi.NULL and arrays.sizeof("int") == ffi.sizeof("int")
+
+
+_LEAVE_GARBAGE = """
+import gc, sys
+from report import render
+from report.paged import Part, lay_out
+if sys.argv[1] == "leave":
+    render.leave_documents_to_exit()
+rows = "".join(f"<tr><td>row {i}</td><td>{i * 1.5:.2f}</td></tr>" for i in range(60))
+part = Part("section:x", "X", f"<!DOCTYPE html><html><body><h2>X</h2><table>{rows}</table></body></html>", "", {})
+lay_out(part)  # the engine loaded, its caches filled
+gc.collect()
+frozen, collected = gc.get_freeze_count(), []
+gc.callbacks.append(lambda phase, info: collected.append(info["collected"]) if phase == "stop" else None)
+lay_out(part)
+gc.collect()
+print(gc.isenabled(), gc.get_freeze_count() - frozen, sum(collected))
+"""
+
+
+@pytest.mark.parametrize("mode", ["collect", "leave"])
+def test_a_documents_garbage_is_collected_or_left_to_the_exit(mode):
+    """A laid-out document leaves cyclic garbage. By default the collector frees it; in a process
+    that leaves documents to its exit (a build's workers) it is set aside with the heap instead,
+    and the collector finds nothing of it. Either way the collector is on again."""
+    root = Path(__file__).resolve().parents[1]
+    p = subprocess.run([sys.executable, "-c", _LEAVE_GARBAGE, mode], capture_output=True, text=True, timeout=120,
+                       cwd=root, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
+    assert p.returncode == 0, p.stderr
+    enabled, set_aside, collected = p.stdout.split()
+    assert enabled == "True"
+    if mode == "collect":
+        assert int(set_aside) == 0 and int(collected) > 1000
+    else:
+        assert int(set_aside) > 1000 and int(collected) < 100

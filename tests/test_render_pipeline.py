@@ -11,7 +11,7 @@ import pytest
 from _brief_fixtures import brief_config, synthetic_frame
 
 from analytics.rules import Evidence, RuleSpec, make_verdict
-from report import pipeline
+from report import pipeline, render
 from report.errors import RenderError
 from report.sections.base import ChartSpec, Section, chart, verdict_cards
 
@@ -41,7 +41,7 @@ class FakeSection(Section):
         if self.unpicklable:
             res.analysis["formula"] = lambda x: x  # cannot cross a process boundary
         res.analysis["collector"] = {"pid": os.getpid(), "young": gc.get_threshold()[0],
-                                     "frozen": gc.get_freeze_count()}
+                                     "frozen": gc.get_freeze_count(), "documents": render._KEPT["collect"]}
         return res
 
 
@@ -132,9 +132,32 @@ def test_the_collector_is_paced_for_a_build_and_left_as_it_was(monkeypatch):
     # in the workers: the build's pace, and the heap they inherited frozen (never traversed there)
     assert all(s["young"] == max(before[0], pipeline.GC_YOUNG_THRESHOLD) for s in seen)
     assert all(s["frozen"] > 10_000 for s in seen)
-    # here, afterwards: nothing left frozen (it could never be freed), Python's pace again
+    # and the laid-out documents' garbage left to their exit (see render.leave_documents_to_exit)
+    assert all(s["documents"] is False for s in seen)
+    # here, afterwards: nothing left frozen (it could never be freed), Python's pace again, and
+    # the documents laid out here collected
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+    assert render._KEPT["collect"] is True
+
+
+def test_the_pools_workers_leave_their_documents_garbage_to_their_exit(monkeypatch, tmp_path):
+    """The workers that draw the charts and lay out the pages set the laid-out documents' garbage
+    aside (render.leave_documents_to_exit); the process that runs the build does not."""
+    fake_registry(monkeypatch)
+    real = pipeline._charts_and_pages
+
+    def spy(res):
+        (tmp_path / f"{os.getpid()}.{res.id}").write_text(str(render._KEPT["collect"]))
+        return real(res)
+
+    monkeypatch.setattr(pipeline, "_charts_and_pages", spy)
+    pipeline.compute_and_draw(synthetic_frame(), brief_config(), workers=2)
+    seen = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert {name.split(".")[1] for name in seen} == {"curve", "liquidity"}
+    assert all(not name.startswith(f"{os.getpid()}.") for name in seen)  # drawn by the pool
+    assert set(seen.values()) == {"False"}
+    assert render._KEPT["collect"] is True
 
 
 def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
