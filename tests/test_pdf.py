@@ -130,3 +130,16 @@ def test_full_brief_tex_compiles_with_the_same_headings(real_brief, tmp_path):
     for v in real_brief.verdicts:
         assert v.state.upper() in flat.upper(), v.rule_id
     assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
+
+
+def test_the_real_briefs_measured_table_widths_are_the_automatic_layouts(real_brief, monkeypatch):
+    """Every section's data tables of the brief on real data: those measured beforehand (most)
+    lay out with the columns WeasyPrint's automatic layout gives them, to half a point, on as
+    many pages."""
+    from test_colwidths import assert_as_automatic, sized_and_automatic
+
+    from report.theme import load_theme
+
+    theme, meta = load_theme(), real_brief.context["meta"]
+    pairs = [p for s in real_brief.context["sections"] for p in sized_and_automatic(meta, s, theme, monkeypatch)]
+    assert assert_as_automatic(pairs, at_least=15) >= 0.7 * len(pairs)
