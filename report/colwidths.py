@@ -1,13 +1,14 @@
-"""Column widths of the brief's data tables in print, measured here instead of by WeasyPrint.
+"""Column widths of the brief's tables in print, measured here instead of by WeasyPrint.
 
 WeasyPrint's automatic table layout measures every cell's text several times (its narrowest
-and widest forms) before it lays a row out; for the brief's 40-odd data tables that is about a
-twentieth of the PDF's layout time. When a table's cells fit the page's width unwrapped, the
-automatic layout gives each column its widest cell and shares what is left in proportion to
-those widths. :func:`print_widths` works that out from the cells' texts and the font's metrics,
-and the PDF's section parts set those widths with a fixed layout; a table that would wrap keeps
-the automatic layout, which balances the wrapping. The widths come out as the automatic layout's
-to a fraction of a point (tested against it); chunks of one long table share them.
+and widest forms) before it lays a row out; for the sections' data tables and the verdicts'
+evidence tables that is a twelfth of their layout time. When a table's cells fit the page's
+width unwrapped, the automatic layout gives each column its widest cell, and a table as wide as
+the page shares what is left in proportion to those widths. :func:`print_widths` (data tables)
+and :func:`evidence_widths` work that out from the cells' texts and the font's metrics, and the
+PDF's section parts set those widths with a fixed layout; a table that would wrap keeps the
+automatic layout, which balances the wrapping. The widths come out as the automatic layout's to
+a fraction of a point (tested against it); chunks of one long table share them.
 
 The measures mirror the stylesheet (``templates/brief.css.j2``): table type size, cell padding,
 bold cells and the state badges' type.
@@ -19,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .formatting import fmt_cell
+from .formatting import evidence_value, fmt_cell, fmt_date
 from .render import PAGE_MARGINS_MM
 from .theme import Theme
 
-__all__ = ["print_widths"]
+__all__ = ["evidence_widths", "print_widths"]
 
 #: page widths (mm) of the configuration's page sizes
 PAGE_WIDTH_MM = {"A4": 210.0, "Letter": 215.9}
@@ -33,6 +34,12 @@ TABLE_EM, WIDE_TABLE_EM = 0.86, 0.76
 CELL_PAD_PT, WIDE_CELL_PAD_PT = 5.0, 3.0
 #: a state badge: type size (ems of the cell's), padding each side (pt), letter spacing (ems)
 BADGE_EM, BADGE_PAD_PT, BADGE_SPACING_EM = 0.8, 5.0, 0.03
+#: a verdict's evidence table: type size (ems of the body's), horizontal padding of its label,
+#: value and date cells (pt, both sides), and the card's padding and left border (pt)
+EVIDENCE_EM, EVIDENCE_PAD_PT, CARD_INSET_PT = 0.86, (10.0, 12.0, 12.0), 2 * 9.0 + 3.5
+#: room added to each measured column of an evidence table, which is as wide as its columns:
+#: a label measured a hair short would wrap
+EVIDENCE_SLACK_PT = 0.5
 #: columns wider than the page's width times this keep the automatic layout (a margin for
 #: measures that differ from the engine's by rounding)
 FIT = 0.97
@@ -132,3 +139,26 @@ def print_widths(block: Mapping[str, Any], theme: Theme, page_size: str) -> list
     # the automatic layout's share: each column its widest cell and a part of the rest in
     # proportion; a cell's width property is its content's, without the padding
     return [round(100 * (w / total - pad / page_pt), 3) for w in widest[:-1]]
+
+
+def evidence_widths(evidence: Sequence[Mapping[str, Any]], theme: Theme, page_size: str) -> list[float] | None:
+    """A verdict's evidence table (label, value, date; as wide as its content) measured for a
+    fixed layout: the content widths of its label and value columns and the table's width (pt),
+    the date column taking the rest; None when it keeps the automatic layout."""
+    if not evidence or page_size not in PAGE_WIDTH_MM:
+        return None
+    family = str(theme.fonts["family"])
+    size = float(theme.fonts["body_pt"]) * EVIDENCE_EM
+    widest = [0.0, 0.0, 0.0]
+    for e in evidence:
+        texts = (str(e.get("label", "")), evidence_value(e), fmt_date(e["as_of"]) if e.get("as_of") else "")
+        for i, text in enumerate(texts):
+            w = _text_pt(text, family, size, False)
+            if w is None:
+                return None
+            widest[i] = max(widest[i], w + EVIDENCE_SLACK_PT * (i < 2))
+    page_pt = (PAGE_WIDTH_MM[page_size] - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) * 72 / 25.4
+    total = sum(widest) + sum(EVIDENCE_PAD_PT)
+    if total > (page_pt - CARD_INSET_PT) * FIT:
+        return None
+    return [round(widest[0], 3), round(widest[1], 3), round(total, 3)]

@@ -119,14 +119,18 @@ def cover_part(context: Mapping[str, Any], theme: Theme) -> Part:
 def section_part(meta: Mapping[str, Any], section: Mapping[str, Any], theme: Theme, *,
                  images: Mapping[str, bytes] | None = None) -> Part:
     """One section, from its context (:func:`report.assemble.section_context`); ``images`` are the
-    charts its context refers to by :func:`report.render.image_uri`, if any. Its data tables
-    that fit the page unwrapped get their columns' widths (:func:`report.colwidths.print_widths`)."""
-    from .colwidths import print_widths
+    charts its context refers to by :func:`report.render.image_uri`, if any. Its data tables and
+    verdicts' evidence tables that fit the page unwrapped get their columns' widths
+    (:mod:`report.colwidths`)."""
+    from .colwidths import evidence_widths, print_widths
 
-    blocks = [dict(b, print_widths=print_widths(b, theme, meta["page_size"])) if b.get("kind") == "table" else b
+    size = meta["page_size"]
+    blocks = [dict(b, print_widths=print_widths(b, theme, size)) if b.get("kind") == "table" else b
               for b in section.get("blocks", ())]
+    verdicts = {rid: dict(v, print_widths=evidence_widths(v.get("evidence") or (), theme, size))
+                for rid, v in section.get("verdicts", {}).items()}
     return _part(f"section:{section['id']}", f"{section['number']}. {section['title']}", meta, theme,
-                 images=images, kind="section", section={**section, "blocks": blocks})
+                 images=images, kind="section", section={**section, "blocks": blocks, "verdicts": verdicts})
 
 
 def appendix_parts(context: Mapping[str, Any], theme: Theme) -> list[Part]:

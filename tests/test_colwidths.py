@@ -24,37 +24,41 @@ def _tables(box):
         yield from _tables(child)
 
 
-def data_tables(part):
-    """(classes, column widths in pt, page count) of the part's data tables, laid out."""
+def data_tables(part, kind="data"):
+    """(classes, column widths in pt, page count, height in pt) of the part's tables of a class
+    (``data`` tables, or verdicts' ``evidence``), laid out."""
     out = []
     with weasy_document(part.html, css=part.css, images=part.images) as doc:
         for page in doc.pages:
             for t in _tables(page._page_box):
                 classes = (t.element.get("class") or "").split()
-                if "data" in classes:
-                    out.append((classes, [w * 0.75 for w in t.column_widths], len(doc.pages)))
+                if kind in classes:
+                    out.append((classes, [w * 0.75 for w in t.column_widths], len(doc.pages), t.height * 0.75))
     return out
 
 
-def sized_and_automatic(meta, section, theme, monkeypatch):
-    """The section's data tables laid out with measured widths, and by WeasyPrint's automatic
-    layout (no widths): the reference."""
-    sized = data_tables(paged.section_part(meta, section, theme))
+def sized_and_automatic(meta, section, theme, monkeypatch, kind="data"):
+    """The section's tables laid out with measured widths, and by WeasyPrint's automatic layout
+    (no widths): the reference."""
+    sized = data_tables(paged.section_part(meta, section, theme), kind)
     with monkeypatch.context() as m:
-        m.setattr(colwidths, "print_widths", lambda *a: None)
-        automatic = data_tables(paged.section_part(meta, section, theme))
+        m.setattr(colwidths, "print_widths" if kind == "data" else "evidence_widths", lambda *a: None)
+        automatic = data_tables(paged.section_part(meta, section, theme), kind)
     assert len(sized) == len(automatic)
     return list(zip(sized, automatic))
 
 
-def assert_as_automatic(pairs, *, at_least):
+def assert_as_automatic(pairs, *, at_least, slack=0.0):
+    """Measured tables have the automatic layout's columns (to half a point, besides the room
+    ``slack`` added to each) and height (no cell wraps otherwise), on as many pages."""
     n = 0
-    for (classes, widths, pages), (auto_classes, auto_widths, auto_pages) in pairs:
+    for (classes, widths, pages, height), (auto_classes, auto_widths, auto_pages, auto_height) in pairs:
         assert "sized" not in auto_classes
         assert pages == auto_pages
         if "sized" in classes:
             n += 1
-            assert widths == pytest.approx(auto_widths, abs=0.5), classes
+            assert widths == pytest.approx(auto_widths, abs=0.5 + slack), classes
+            assert height == pytest.approx(auto_height, abs=0.01), classes
     assert n >= at_least
     return n
 
@@ -78,6 +82,16 @@ def test_constructed_tables_get_the_automatic_layouts_widths(monkeypatch):
     assert assert_as_automatic(pairs, at_least=3) >= len(pairs) - 1  # the first, with its long label, may not fit
 
 
+def test_constructed_evidence_tables_get_the_automatic_layouts_widths(monkeypatch):
+    """Verdicts' evidence (label, value, date; values of every kind, dates missing), in tables as
+    wide as their content."""
+    frame = synthetic_frame()
+    brief = make_brief(frame, brief_config(), formats=("html",), results=[every_block_section(frame)], built_at=BUILT)
+    pairs = sized_and_automatic(brief.context["meta"], brief.context["sections"][0], load_theme(), monkeypatch,
+                                "evidence")
+    assert assert_as_automatic(pairs, at_least=2, slack=colwidths.EVIDENCE_SLACK_PT) == len(pairs)
+
+
 def test_the_chunks_of_a_long_table_share_one_set_of_columns():
     """(The automatic layout sizes each chunk on its own.)"""
     frame = synthetic_frame()
@@ -85,8 +99,8 @@ def test_the_chunks_of_a_long_table_share_one_set_of_columns():
     res.blocks = [long_block(65)]
     brief = make_brief(frame, brief_config(), formats=("html",), results=[res], built_at=BUILT)
     tables = data_tables(paged.section_part(brief.context["meta"], brief.context["sections"][0], load_theme()))
-    assert len(tables) >= 4 and all("sized" in classes for classes, _, _ in tables)
-    assert all(w == pytest.approx(tables[0][1], abs=1e-6) for _, w, _ in tables)
+    assert len(tables) >= 4 and all("sized" in classes for classes, *_ in tables)
+    assert all(w == pytest.approx(tables[0][1], abs=1e-6) for _, w, *_ in tables)
 
 
 def test_a_table_too_wide_to_fit_unwrapped_keeps_the_automatic_layout():
@@ -121,8 +135,11 @@ def test_a_font_that_cannot_be_measured_keeps_the_automatic_layout():
     theme = load_theme()
     other = type(theme)(**{**theme.__dict__, "fonts": {**theme.fonts, "family": "No Such Family Sans"}})
     block = table(["A", "B"], [[cell("x", "text"), cell(1.0, "pct")]])
+    evidence = [{"label": "gap", "value": 1.0, "unit": "pp", "as_of": "2025-04-11"}]
     assert colwidths.print_widths(block, theme, "A4") is not None
+    assert colwidths.evidence_widths(evidence, theme, "A4") is not None
     assert colwidths.print_widths(block, other, "A4") is None
+    assert colwidths.evidence_widths(evidence, other, "A4") is None
 
 
 def test_the_html_brief_keeps_tables_fitting_the_screen():

@@ -133,13 +133,18 @@ def test_full_brief_tex_compiles_with_the_same_headings(real_brief, tmp_path):
 
 
 def test_the_real_briefs_measured_table_widths_are_the_automatic_layouts(real_brief, monkeypatch):
-    """Every section's data tables of the brief on real data: those measured beforehand (most)
-    lay out with the columns WeasyPrint's automatic layout gives them, to half a point, on as
-    many pages."""
+    """Every section's data tables and evidence tables of the brief on real data: those measured
+    beforehand (most) lay out with the columns WeasyPrint's automatic layout gives them, to half a
+    point, at the same height, on as many pages."""
     from test_colwidths import assert_as_automatic, sized_and_automatic
 
     from report.theme import load_theme
 
+    from report.colwidths import EVIDENCE_SLACK_PT
+
     theme, meta = load_theme(), real_brief.context["meta"]
     pairs = [p for s in real_brief.context["sections"] for p in sized_and_automatic(meta, s, theme, monkeypatch)]
     assert assert_as_automatic(pairs, at_least=15) >= 0.7 * len(pairs)
+    pairs = [p for s in real_brief.context["sections"]
+             for p in sized_and_automatic(meta, s, theme, monkeypatch, "evidence")]
+    assert assert_as_automatic(pairs, at_least=15, slack=EVIDENCE_SLACK_PT) >= 0.9 * len(pairs)
