@@ -570,7 +570,7 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
                      workers: int | None = None, before_fork: Callable[[], Any] | None = None,
                      pages: Mapping[str, Any] | None = None, laid_out: dict[str, Any] | None = None,
                      on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None = None,
-                     on_sections: Callable[[], Any] | None = None
+                     on_sections: Callable[[list[SectionResult], dict[str, bytes]], Any] | None = None
                      ) -> tuple[list[SectionResult], dict[str, bytes]]:
     """Every enabled section's result and the PNGs of their charts.
 
@@ -586,6 +586,8 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
     called, in brief order, with every result as soon as all are computed (before their charts
     and pages are done) and with the workers' ``submit``: work that needs every result but no
     chart (the cover, the appendix) joins the queue while the last charts are drawn.
+    ``on_sections`` is called with the results and the charts once every section has both, while
+    the workers may still be laying out what ``on_results`` gave them.
 
     With a cache, the whole outcome is also kept under a key covering all the data and the
     configuration, so a rebuild with unchanged inputs neither computes nor forks.
@@ -595,12 +597,16 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
         hit = _memo_load(cache, memo, frame)
         if hit is not None:
             return hit
-    results, charts = _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
-                                        before_fork=before_fork, pages=pages, laid_out=laid_out,
-                                        on_results=on_results, on_sections=on_sections)
-    if memo is not None:
-        _memo_store(cache, memo, frame, results, charts)
-    return results, charts
+
+    def sections_done(results: list[SectionResult], charts: dict[str, bytes]) -> None:
+        if memo is not None:  # kept while the workers lay out the last parts
+            _memo_store(cache, memo, frame, results, charts)
+        if on_sections is not None:
+            on_sections(results, charts)
+
+    return _compute_and_draw(frame, config, cache=cache, progress=progress, workers=workers,
+                             before_fork=before_fork, pages=pages, laid_out=laid_out,
+                             on_results=on_results, on_sections=sections_done)
 
 
 def _memo_key(frame: Frame, config: Config) -> str:
@@ -640,7 +646,7 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                       workers: int | None, before_fork: Callable[[], Any] | None,
                       pages: Mapping[str, Any] | None, laid_out: dict[str, Any] | None,
                       on_results: Callable[[list[SectionResult], Callable[..., Any]], Any] | None,
-                      on_sections: Callable[[], Any] | None
+                      on_sections: Callable[[list[SectionResult], dict[str, bytes]], Any]
                       ) -> tuple[list[SectionResult], dict[str, bytes]]:
     workers = chart_workers() if workers is None else workers
     sections = registry()
@@ -654,6 +660,7 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                 charts = drawer.finish()
         finally:
             drawer.close()
+        on_sections(results, charts)
         return results, charts
     ctx = multiprocessing.get_context("fork")
     # the early worker's results go to the pool from here: read-only mappings (verdict thresholds)
@@ -689,8 +696,7 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
                            submit=submit,
                            on_results=(lambda done: on_results(done, submit)) if on_results else None)
             results, charts = _gather(got, frame, config, cache, ids, progress, laid_out)
-            if on_sections is not None:
-                on_sections()
+            on_sections(results, charts)
     except BaseException:
         early_worker.kill()  # what it still has to send is not wanted any more
         raise
@@ -877,7 +883,17 @@ def make_brief(
     laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
     # the cover and appendix (futures) and the summary, laid out while the last charts are drawn,
     # from a context made before the charts were in
-    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None, "margins": None}
+    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None, "margins": None, "final": None}
+    want_html = "html" in formats or want_pdf  # the PDF is cached under the HTML's hash
+
+    def context_and_html(done: Sequence[SectionResult], charts: Mapping[str, bytes]) -> tuple[dict[str, Any], Any]:
+        context = build_context(frame=frame, config=config, theme=theme, results=done, charts=chart_entries(charts),
+                                edition=edition, built_at=built_at, version=version, previous=previous,
+                                logo_uri=logo_uri)
+        if not want_html:
+            return context, None
+        with progress.step("Rendering HTML"):
+            return context, render_html(context, theme)
 
     def lay_out_cover_and_appendix(done: list[SectionResult], submit: Callable[..., Any]) -> None:
         ctx = build_context(frame=frame, config=config, theme=theme, results=done, charts={}, edition=edition,
@@ -891,9 +907,10 @@ def make_brief(
                 early["parts"][part.name] = future
         early["margins"] = submit(margin_texts, meta, theme, part_titles(ctx))
 
-    def lay_out_summary() -> None:
-        # here, while the workers finish the appendix: the contents need the cover's and the
-        # sections' lengths, now known
+    def sections_done(done: list[SectionResult], charts: dict[str, bytes]) -> None:
+        # here, while the workers finish the appendix: the brief's context and HTML, then the
+        # summary (its contents need the cover's and the sections' lengths, now known)
+        early["final"] = context_and_html(done, charts)
         if "cover" not in early["parts"]:
             return
         try:
@@ -907,16 +924,14 @@ def make_brief(
             frame, config, cache=cache, progress=progress,
             before_fork=(lambda: _warm_up_pdf_engine(meta, theme)) if want_pdf else None,
             pages={"meta": meta, "theme": theme, "previous": previous} if want_pdf else None, laid_out=laid_out,
-            on_results=lay_out_cover_and_appendix if want_pdf else None,
-            on_sections=lay_out_summary if want_pdf else None)
+            on_results=lay_out_cover_and_appendix if want_pdf else None, on_sections=sections_done)
     else:
         results = list(results)
         with progress.step("Drawing charts"):
             charts = draw_charts(results, frame, config, cache=cache, progress=progress)
     verdicts = [v for r in results for v in r.verdicts]
-    context = build_context(frame=frame, config=config, theme=theme, results=results, charts=chart_entries(charts),
-                            edition=edition, built_at=built_at, version=version, previous=previous,
-                            logo_uri=logo_uri)
+    # made when the sections were done, unless they came from the cache or ready-made
+    context, html = early["final"] or context_and_html(results, charts)
     if early["context"] is not None and _same_front_and_back(early["context"], context):
         for name, future in early["parts"].items():  # done: the workers shut down with their queue empty
             try:
@@ -932,10 +947,6 @@ def make_brief(
     else:
         margins = None
     files: dict[str, bytes] = {}
-    html = None
-    if "html" in formats or "pdf" in formats:
-        with progress.step("Rendering HTML"):
-            html = render_html(context, theme)
     if "html" in formats:
         files["brief.html"] = html.encode("utf-8")
     if "pdf" in formats:

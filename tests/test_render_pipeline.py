@@ -160,6 +160,24 @@ def test_the_pools_workers_leave_their_documents_garbage_to_their_exit(monkeypat
     assert render._KEPT["collect"] is True
 
 
+def test_the_context_and_html_are_made_while_the_workers_finish_the_pdfs_parts(monkeypatch, tmp_path):
+    """Once every section has its result and charts, the build makes the brief's context and HTML
+    (and keeps the outcome in the cache) before the workers are done with the cover and appendix;
+    the HTML is what the finished brief's context renders to."""
+    from report.cache import Cache
+    from report.theme import load_theme
+
+    fake_registry(monkeypatch)
+    monkeypatch.setenv("MACROBRIEF_CHART_WORKERS", "2")
+    seen, real_render, real_compute, real_store = [], pipeline.render_html, pipeline.compute_and_draw, pipeline._memo_store
+    monkeypatch.setattr(pipeline, "render_html", lambda *a: seen.append("html") or real_render(*a))
+    monkeypatch.setattr(pipeline, "_memo_store", lambda *a: seen.append("cached") or real_store(*a))
+    monkeypatch.setattr(pipeline, "compute_and_draw", lambda *a, **k: (real_compute(*a, **k), seen.append("done"))[0])
+    brief = pipeline.make_brief(synthetic_frame(), brief_config(), formats=("html", "pdf"), cache=Cache(tmp_path))
+    assert seen == ["cached", "html", "done"]
+    assert brief.files["brief.html"].decode() == real_render(brief.context, load_theme())
+
+
 def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
     sections = {"curve": FakeSection("curve", 2, ("ust_10y", "ust_2y"), chart_id="same"),
                 "liquidity": FakeSection("liquidity", 8, ("ust_30y", "ust_10y"), chart_id="same")}
