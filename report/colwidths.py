@@ -123,13 +123,13 @@ def print_widths(block: Mapping[str, Any], theme: Theme, page_size: str) -> list
     for row in rows:
         for i, c in enumerate(row):
             text = fmt_cell(c)
-            if c.get("f") == "state":  # a badge: smaller bold capitals, spaced, with padding
+            label = i == 0 and block.get("first_col_label", True)  # the row's label, in bold
+            if c.get("f") == "state" and not label:  # a badge: smaller bold capitals, spaced, with padding
                 upper = text.upper()
                 w = _text_pt(upper, family, size * BADGE_EM, True)
                 w = None if w is None else w + len(upper) * BADGE_SPACING_EM * size * BADGE_EM + 2 * BADGE_PAD_PT
             else:
-                bold = (i == 0 and block.get("first_col_label", True)) or c.get("tone") in bold_tones
-                w = _text_pt(text, family, size, bold)
+                w = _text_pt(text, family, size, label or c.get("tone") in bold_tones)
             if not take(i, w):
                 return None
     page_pt = (PAGE_WIDTH_MM[page_size] - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) * 72 / 25.4

@@ -63,6 +63,21 @@ def assert_as_automatic(pairs, *, at_least, slack=0.0):
     return n
 
 
+def test_labels_states_and_plain_first_columns(monkeypatch):
+    """A state as a row's label is set as plain bold text, not as a badge; a table without row
+    labels sets its first column like the others (badges included)."""
+    frame = synthetic_frame()
+    res = every_block_section(frame)
+    states = [[cell(s, "state", tone=t), cell(1.5 * i, "pct"), cell(s, "state", tone=t)]
+              for i, (s, t) in enumerate([("stressed", "severe"), ("calm", "benign"), ("tense", "watch")])]
+    res.blocks = [table(["State", "Level", "Badge"], states),
+                  table(["State", "Level", "Badge"], states, first_col_label=False)]
+    res.verdicts = []
+    brief = make_brief(frame, brief_config(), formats=("html",), results=[res], built_at=BUILT)
+    pairs = sized_and_automatic(brief.context["meta"], brief.context["sections"][0], load_theme(), monkeypatch)
+    assert assert_as_automatic(pairs, at_least=2) == len(pairs) == 2
+
+
 def long_block(n_rows=45):
     rows = [[cell(f"Series {i} (weekly)", "text"), cell(1.5 + i / 7, "pct"), cell(-3.0 * i, "bp", tone="neg"),
              cell(["calm", "tense", "stressed"][i % 3], "state", tone=["benign", "watch", "severe"][i % 3]),
