@@ -7,6 +7,7 @@ of them misses. Values are pickled; a corrupt or unreadable entry is recomputed.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -83,11 +84,16 @@ class Cache:
         self.root = Path(root)
         self.hits = 0
         self.misses = 0
+        self._later: list[tuple[Path, Any]] = []  # writes put off (get_or_compute's ``later``)
 
     def path(self, name: str, fingerprint: str, extra: Any = None) -> Path:
         return self.root / name.split(".")[0] / f"{_key(name, fingerprint, extra, code_version())}.pkl"
 
-    def get_or_compute(self, name: str, fingerprint: str, extra: Any, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, name: str, fingerprint: str, extra: Any, compute: Callable[[], Any], *,
+                       later: bool = False) -> Any:
+        """The cached value, or ``compute()`` written to the cache: at once, or with ``later`` when
+        :meth:`write_later` is called (a shallow copy is kept meanwhile, so that what later
+        happens to the value's attributes is not cached; until then the value is not found)."""
         p = self.path(name, fingerprint, extra)
         try:
             with open(p, "rb") as fh:
@@ -98,8 +104,20 @@ class Cache:
             pass
         value = compute()
         self.misses += 1
-        self.put(p, value)
+        if later:
+            self._later.append((p, copy.copy(value)))
+        else:
+            self.put(p, value)
         return value
+
+    def write_later(self) -> None:
+        """Write what :meth:`get_or_compute` put off (a process that forks one worker to do it
+        calls :meth:`forget_later` after the fork)."""
+        while self._later:
+            self.put(*self._later.pop(0))
+
+    def forget_later(self) -> None:
+        self._later.clear()
 
     def get_bytes(self, name: str, fingerprint: str, extra: Any = None) -> bytes | None:
         p = self.path(name, fingerprint, extra).with_suffix(".bin")

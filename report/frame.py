@@ -148,6 +148,13 @@ class Frame:
         """Keys read by sections so far, in catalog order."""
         return tuple(k for k in CATALOG if k in self._used)
 
+    def __copy__(self) -> Frame:
+        """The same data (shared: frames never change their series), with its own record of use."""
+        frame = Frame.__new__(Frame)
+        frame._setup(self._series, self.as_of, self._sources)
+        frame._used = set(self._used)
+        return frame
+
     @property
     def keys(self) -> tuple[str, ...]:
         """Keys with data in the frame, in catalog order."""

@@ -525,6 +525,8 @@ def _early_worker() -> None:
     _FORK_STATE["queue"] = _FORK_STATE["early_queue"]
     pool_started = _FORK_STATE["pool_started"]
     frame, config, cache = _FORK_STATE["frame"], _FORK_STATE["config"], _FORK_STATE["cache"]
+    if cache is not None:
+        cache.write_later()  # the frame read for the build (read_frame), off the parent's path
     while not pool_started.is_set() and (sid := _claim()) is not None:
         t0 = time.perf_counter()
         try:
@@ -599,7 +601,9 @@ def compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None = None
             return hit
 
     def sections_done(results: list[SectionResult], charts: dict[str, bytes]) -> None:
-        if memo is not None:  # kept while the workers lay out the last parts
+        if cache is not None:  # kept while the workers lay out the last parts
+            cache.write_later()
+        if memo is not None:
             _memo_store(cache, memo, frame, results, charts)
         if on_sections is not None:
             on_sections(results, charts)
@@ -676,6 +680,8 @@ def _compute_and_draw(frame: Frame, config: Config, *, cache: Cache | None, prog
     # heap they inherit (nor write to its pages); it is collectable again here once they are done
     gc.freeze()
     early_worker.start()
+    if cache is not None:
+        cache.forget_later()  # the early worker writes it
     try:
         if before_fork is not None:
             before_fork()
@@ -1069,6 +1075,8 @@ def build(
                              progress=progress)
     brief = make_brief(frame, config, formats=formats, cache=cache, progress=progress,
                        previous=_previous_edition(config, brief_edition=edition_of(as_of)))
+    if cache is not None:
+        cache.write_later()  # what no worker wrote (the frame, when the sections came from the cache)
     target = Path(out_dir or config.output.dir) / (brief.edition + ("-SAMPLE" if brief.sample else ""))
     with progress.step(f"Writing {target}"):
         files = write_brief(brief, target)
@@ -1098,8 +1106,10 @@ def read_frame(store: Store, as_of: date, *, cache: Cache | None = None) -> Fram
     state = store_state(store) if cache is not None else None
     if state is None:
         return Frame.from_store(store, as_of)
-    frame = cache.get_or_compute("frame.catalog", state, as_of.isoformat(), lambda: Frame.from_store(store, as_of))
-    return frame  # pickled straight after the read, so its record of used series starts empty
+    # a copy straight after the read, so its record of used series is empty; written by the
+    # build's first worker, or at the end (Cache.write_later): not before the build forks
+    return cache.get_or_compute("frame.catalog", state, as_of.isoformat(), lambda: Frame.from_store(store, as_of),
+                                later=True)
 
 
 def _previous_edition(config: Config, *, brief_edition: str) -> dict[str, Any] | None:

@@ -74,3 +74,24 @@ def test_unwritable_cache_only_costs_time(tmp_path):
     assert c.get_or_compute("sec.a", "fp", None, compute) == 7
     assert c.get_or_compute("sec.a", "fp", None, compute) == 7
     assert calls["n"] == 2
+
+
+def test_a_write_put_off_keeps_the_value_as_computed_until_written(tmp_path):
+    c = Cache(tmp_path)
+    compute, calls = counting({"level": 1.0})
+    value = c.get_or_compute("frame.x", "fp", None, compute, later=True)
+    value["level"] = 2.0  # what happens to the value afterwards is not cached
+    assert not c.path("frame.x", "fp").exists()
+    assert Cache(tmp_path).get_or_compute("frame.x", "fp", None, lambda: "recomputed") == "recomputed"
+    c.write_later()
+    assert pickle.loads(c.path("frame.x", "fp").read_bytes()) == {"level": 1.0}
+    c.write_later()  # nothing left to write
+    assert c.get_or_compute("frame.x", "fp", None, compute) == {"level": 1.0} and calls["n"] == 1
+
+
+def test_a_write_put_off_can_be_left_to_another_process(tmp_path):
+    c = Cache(tmp_path)
+    c.get_or_compute("frame.y", "fp", None, lambda: [1, 2], later=True)
+    c.forget_later()
+    c.write_later()
+    assert not c.path("frame.y", "fp").exists()

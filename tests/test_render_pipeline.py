@@ -178,6 +178,37 @@ def test_the_context_and_html_are_made_while_the_workers_finish_the_pdfs_parts(m
     assert brief.files["brief.html"].decode() == real_render(brief.context, load_theme())
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_frame_read_for_a_build_is_cached_as_read_and_off_the_parents_path(monkeypatch, tmp_path, workers):
+    """The frame a build reads from the store is cached as read (its record of used series
+    empty), by the worker started first when there are workers, before any section marks it."""
+    import pickle
+    from datetime import date
+
+    from report.cache import Cache
+    from report.store import Store
+
+    fake_registry(monkeypatch)
+    with Store(tmp_path / "store.sqlite") as store:
+        synthetic = synthetic_frame()
+        store.write({k: synthetic.get(k) for k in ("ust_2y", "ust_10y", "ust_30y", "recession")}, source="csv",
+                    origin="test")
+        cache = Cache(tmp_path / "cache")
+        frame = pipeline.read_frame(store, date(2025, 4, 11), cache=cache)
+    writers = tmp_path / "writers"
+    writers.mkdir()
+    real_put = Cache.put
+    monkeypatch.setattr(Cache, "put", lambda self, p, v: (writers / f"{p.parent.name}.{os.getpid()}").touch()
+                        or real_put(self, p, v))
+    pipeline.compute_and_draw(frame, brief_config(), cache=cache, workers=workers)
+    (entry,) = (tmp_path / "cache" / "frame").glob("*.pkl")
+    cached = pickle.loads(entry.read_bytes())
+    assert frame.used and cached.used == ()  # the build marked the series it read; the cache has none
+    assert cached.keys == frame.keys and cached.get("ust_10y").equals(frame.get("ust_10y"))
+    (writer,) = [int(p.suffix[1:]) for p in writers.glob("frame.*")]
+    assert (writer == os.getpid()) == (workers == 1)
+
+
 def test_duplicate_chart_ids_across_workers_are_an_error(monkeypatch):
     sections = {"curve": FakeSection("curve", 2, ("ust_10y", "ust_2y"), chart_id="same"),
                 "liquidity": FakeSection("liquidity", 8, ("ust_30y", "ust_10y"), chart_id="same")}
