@@ -44,6 +44,7 @@ __all__ = [
     "PageMarks",
     "PageNumbers",
     "Part",
+    "Assembly",
     "Run",
     "appendix_parts",
     "assemble",
@@ -217,10 +218,11 @@ def lay_out_summary(context: Mapping[str, Any], theme: Theme, laid: Mapping[str,
 
 def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
                      ready: Mapping[str, LaidOutPart] | None = None, workers: int = 1,
-                     margins: Margins | None = None) -> bytes:
+                     margins: Margins | None = None, started: Assembly | None = None) -> bytes:
     """The brief's PDF: the parts not in ``ready`` laid out (in forked processes with ``workers``
     > 1; the summary here, once the cover's length is known), then put together with their
-    margins (``margins``, when made beforehand: :func:`margin_texts`) and numbered."""
+    margins (``margins``, when made beforehand: :func:`margin_texts`) and numbered. ``started``
+    is an assembly begun with the brief's first parts (those of ``ready``, in order), if any."""
     laid = dict(ready or {})
     todo = brief_parts(context, theme, skip=tuple(laid))
     if workers > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -241,7 +243,14 @@ def render_brief_pdf(context: Mapping[str, Any], theme: Theme, *,
     ordered = [laid[n] for n in part_names(context)]
     if margins is None or any(p.title and p.title not in margins.titles for p in ordered):
         margins = margin_texts(context["meta"], theme, [p.title for p in ordered if p.title])
-    return assemble(ordered, margins, page_numbers(context["meta"], theme, sum(len(p.pages) for p in ordered)))
+    numbers = page_numbers(context["meta"], theme, sum(len(p.pages) for p in ordered))
+    begun = started is not None and len(started.parts) <= len(ordered) and \
+        all(a is b for a, b in zip(started.parts, ordered))
+    if not begun:
+        return assemble(ordered, margins, numbers)
+    for part in ordered[len(started.parts):]:
+        started.add(part)
+    return started.finish(margins, numbers)
 
 
 # --- margin texts and the assembly -----------------------------------------------------------------
@@ -359,8 +368,63 @@ def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumber
     page but the first; the SAMPLE mark, the footer and the page number on every page; a title
     missing from ``margins`` is an error), with the parts' links (internal ones to named
     destinations), their bookmarks as one outline, and the document information and language of
-    the first part."""
-    from pypdf import PdfReader, PdfWriter
+    the first part. (:class:`Assembly` does the same a part at a time.)"""
+    _check(parts, margins, numbers)
+    assembly = Assembly()
+    for part in parts:
+        assembly.add(part)
+    return assembly.finish(margins, numbers)
+
+
+def _check(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumbers) -> None:
+    n = sum(len(p.pages) for p in parts)
+    if len(numbers.lines) != n:
+        raise RenderError(f"PDF assembly: {len(numbers.lines)} page numbers for {n} pages")
+    missing = sorted({p.title for p in parts if p.title and p.title not in margins.titles})
+    if missing:
+        raise RenderError(f"PDF assembly: no running title set for {', '.join(missing)}")
+
+
+class Assembly:
+    """The brief's PDF put together a part at a time, in order, as the parts are laid out (the
+    pages of a part read and copied when it is added); its margins and page numbers stamped, its
+    links and outline made once every part is in (:meth:`finish`, once): :func:`assemble`."""
+
+    def __init__(self) -> None:
+        from pypdf import PdfWriter
+
+        self.parts: list[LaidOutPart] = []
+        self._writer = PdfWriter()
+        self._pages: list[tuple[Any, LaidOutPart, int]] = []  # the writer's page, its part, its index there
+        self._first: Any = None  # the first part's reader (document information, language)
+        self._done = False
+
+    def add(self, part: LaidOutPart) -> None:
+        from pypdf import PdfReader
+
+        if self._done:
+            raise RenderError("PDF assembly: a part added to a finished document")
+        reader = PdfReader(io.BytesIO(part.pdf))
+        if len(reader.pages) != len(part.pages):
+            raise RenderError(f"PDF assembly: {part.name} has {len(reader.pages)} pages and {len(part.pages)} marks")
+        if self._first is None:
+            self._first = reader
+        for j, page in enumerate(reader.pages):
+            self._pages.append((self._writer.add_page(page), part, j))
+        self.parts.append(part)
+
+    def finish(self, margins: Margins, numbers: PageNumbers) -> bytes:
+        """The PDF (see :func:`assemble`)."""
+        if self._done or not self.parts:
+            raise RenderError("PDF assembly: nothing to finish")
+        _check(self.parts, margins, numbers)
+        self._done = True
+        return _finish(self._writer, self._pages, self._first, margins, numbers)
+
+
+def _finish(writer: Any, pages: Sequence[tuple[Any, LaidOutPart, int]], first: Any, margins: Margins,
+            numbers: PageNumbers) -> bytes:
+    from pypdf import PdfReader
     from pypdf.generic import (
         ArrayObject,
         DecodedStreamObject,
@@ -372,13 +436,6 @@ def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumber
         TextStringObject,
     )
 
-    n = sum(len(p.pages) for p in parts)
-    if len(numbers.lines) != n:
-        raise RenderError(f"PDF assembly: {len(numbers.lines)} page numbers for {n} pages")
-    missing = sorted({p.title for p in parts if p.title and p.title not in margins.titles})
-    if missing:
-        raise RenderError(f"PDF assembly: no running title set for {', '.join(missing)}")
-    writer = PdfWriter()
     # each sheet's font resources by the name it gives them (each sheet has its own subsets, under
     # names that may be the same), cloned into the brief once each
     sheet_fonts: dict[tuple[int, str], Any] = {}
@@ -414,35 +471,32 @@ def assemble(parts: Sequence[LaidOutPart], margins: Margins, numbers: PageNumber
     save.set_data(b"q\n")
     restore.set_data(b"Q\n")
     save, restore = writer._add_object(save), writer._add_object(restore)
-    first = PdfReader(io.BytesIO(parts[0].pdf))
     marks: list[PageMarks] = []
     title: str | None = None
-    for part in parts:
-        title = part.title if part.title is not None else title
-        reader = first if part is parts[0] else PdfReader(io.BytesIO(part.pdf))
-        for j, page in enumerate(reader.pages):
-            out = writer.add_page(page)
-            i = len(marks)
-            height = float(out.mediabox.height)
-            key = (i > 0, title, height)
-            if key not in stamped:
-                text = margins.first if i == 0 else (margins.titles[title] if title else margins.untitled)
-                stamped[key] = stamp(text, height, 0)
-            rest, rest_fonts = stamped[key]
-            number, number_fonts = stamp(numbers.lines[i], height, 1)
-            resources = DictionaryObject(out["/Resources"].get_object()) if "/Resources" in out else DictionaryObject()
-            fonts = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
-            fonts.update({**number_fonts, **rest_fonts})
-            resources[NameObject("/Font")] = fonts
-            out[NameObject("/Resources")] = resources
-            own = out.get("/Contents")
-            own = list(own.get_object()) if own is not None and isinstance(own.get_object(), ArrayObject) else \
-                ([own] if own is not None else [])
-            # the number first, the other margins after the page's own text (text extraction
-            # reads "Page x of y", the page, then its header and footer); the page's own content
-            # leaves its coordinate system set, so it runs inside a saved graphics state
-            out[NameObject("/Contents")] = ArrayObject([number, save, *own, restore, rest])
-            marks.append(part.pages[j])
+    for out, part, j in pages:
+        if j == 0:
+            title = part.title if part.title is not None else title
+        i = len(marks)
+        height = float(out.mediabox.height)
+        key = (i > 0, title, height)
+        if key not in stamped:
+            text = margins.first if i == 0 else (margins.titles[title] if title else margins.untitled)
+            stamped[key] = stamp(text, height, 0)
+        rest, rest_fonts = stamped[key]
+        number, number_fonts = stamp(numbers.lines[i], height, 1)
+        resources = DictionaryObject(out["/Resources"].get_object()) if "/Resources" in out else DictionaryObject()
+        fonts = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
+        fonts.update({**number_fonts, **rest_fonts})
+        resources[NameObject("/Font")] = fonts
+        out[NameObject("/Resources")] = resources
+        own = out.get("/Contents")
+        own = list(own.get_object()) if own is not None and isinstance(own.get_object(), ArrayObject) else \
+            ([own] if own is not None else [])
+        # the number first, the other margins after the page's own text (text extraction
+        # reads "Page x of y", the page, then its header and footer); the page's own content
+        # leaves its coordinate system set, so it runs inside a saved graphics state
+        out[NameObject("/Contents")] = ArrayObject([number, save, *own, restore, rest])
+        marks.append(part.pages[j])
 
     heights = [float(p.mediabox.height) for p in writer.pages]
 

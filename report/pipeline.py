@@ -47,7 +47,8 @@ from .cache import Cache, reduce_read_only
 from .config import Config
 from .errors import DataError, MacrobriefError, RenderError
 from .frame import Frame
-from .paged import appendix_parts, cover_part, lay_out, margin_texts, part_titles, render_brief_pdf
+from .paged import Assembly, appendix_parts, cover_part, lay_out, margin_texts, part_names, part_titles
+from .paged import render_brief_pdf
 from .paged import lay_out_summary as lay_out_summary_part
 from .progress import QUIET, Progress
 from .render import image_uri, leave_documents_to_exit, png_data_uri, render_html
@@ -889,7 +890,8 @@ def make_brief(
     laid_out: dict[str, Any] = {}  # PDF parts laid out by the section workers (report.paged)
     # the cover and appendix (futures) and the summary, laid out while the last charts are drawn,
     # from a context made before the charts were in
-    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None, "margins": None, "final": None}
+    early: dict[str, Any] = {"context": None, "parts": {}, "summary": None, "margins": None, "final": None,
+                             "assembly": None}
     want_html = "html" in formats or want_pdf  # the PDF is cached under the HTML's hash
 
     def context_and_html(done: Sequence[SectionResult], charts: Mapping[str, bytes]) -> tuple[dict[str, Any], Any]:
@@ -915,14 +917,21 @@ def make_brief(
 
     def sections_done(done: list[SectionResult], charts: dict[str, bytes]) -> None:
         # here, while the workers finish the appendix: the brief's context and HTML, then the
-        # summary (its contents need the cover's and the sections' lengths, now known)
+        # summary (its contents need the cover's and the sections' lengths, now known), then the
+        # PDF begun with the parts before the appendix
         early["final"] = context_and_html(done, charts)
         if "cover" not in early["parts"]:
             return
         try:
             laid = {**laid_out, "cover": early["parts"]["cover"].result()}
-            early["summary"] = lay_out_summary_part(early["context"], theme, laid)
-        except Exception:  # laid out again with the rest of the PDF, which reports any error
+            early["summary"] = laid["summary"] = lay_out_summary_part(early["context"], theme, laid)
+            assembly = Assembly()
+            for name in part_names(early["context"]):
+                if name not in laid or name.startswith("appendix"):
+                    break
+                assembly.add(laid[name])
+            early["assembly"] = assembly
+        except Exception:  # laid out or put together again with the rest of the PDF, which reports any error
             pass
 
     if results is None:
@@ -950,15 +959,16 @@ def make_brief(
             margins = early["margins"].result() if early["margins"] is not None else None
         except Exception:  # made again with the rest of the PDF, which reports any error
             margins = None
+        started = early["assembly"]
     else:
-        margins = None
+        margins = started = None
     files: dict[str, bytes] = {}
     if "html" in formats:
         files["brief.html"] = html.encode("utf-8")
     if "pdf" in formats:
         with progress.step("Rendering PDF"):
             files["brief.pdf"] = _cached_pdf(html, cache, lambda: render_brief_pdf(
-                context, theme, ready=laid_out, workers=chart_workers(), margins=margins))
+                context, theme, ready=laid_out, workers=chart_workers(), margins=margins, started=started))
     if "tex" in formats:
         from .latex import render_tex
 

@@ -273,6 +273,56 @@ def test_a_cold_build_lays_out_only_the_summary_in_the_main_process(monkeypatch)
     assert header not in texts[0] and all(header in t for t in texts[1:])
 
 
+def test_a_pdf_begun_with_the_first_parts_is_the_pdf_put_together_at_once(brief):
+    """An assembly given the first parts early and the rest later writes the same bytes as one
+    given them all at the end; a finished assembly takes no more parts."""
+    from report.errors import RenderError
+
+    theme = load_theme()
+    laid = {p.name: paged.lay_out(p) for p in paged.brief_parts(brief.context, theme)}
+    laid["summary"] = paged.lay_out_summary(brief.context, theme, laid)
+    ordered = [laid[n] for n in paged.part_names(brief.context)]
+    meta = brief.context["meta"]
+    margins = paged.margin_texts(meta, theme, paged.part_titles(brief.context))
+    numbers = paged.page_numbers(meta, theme, sum(len(p.pages) for p in ordered))
+    at_once = paged.assemble(ordered, margins, numbers)
+    begun = paged.Assembly()
+    for part in ordered[:3]:
+        begun.add(part)
+    by_parts = paged.render_brief_pdf(brief.context, theme, ready=laid, margins=margins, started=begun)
+    assert by_parts == at_once and begun.parts == ordered
+    with pytest.raises(RenderError, match="finished"):
+        begun.add(ordered[0])
+    # begun with parts that are not the brief's first: put together anew, the same
+    other = paged.Assembly()
+    other.add(ordered[1])
+    assert paged.render_brief_pdf(brief.context, theme, ready=laid, margins=margins, started=other) == at_once
+
+
+def test_a_cold_build_begins_the_pdf_before_the_workers_are_done(monkeypatch):
+    """The cover, summary and sections go into the PDF while the workers lay out the appendix;
+    the appendix's parts follow once they are laid out."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are forked processes")
+    from report import pipeline
+    from report.config import default_config
+
+    monkeypatch.setenv("MACROBRIEF_CHART_WORKERS", "2")
+    added, real_add, real_compute = [], paged.Assembly.add, pipeline.compute_and_draw
+    monkeypatch.setattr(paged.Assembly, "add", lambda self, part: added.append(part.name) or real_add(self, part))
+    monkeypatch.setattr(pipeline, "compute_and_draw",
+                        lambda *a, **k: (real_compute(*a, **k), added.append("workers done"))[0])
+    b = make_brief(synthetic_frame(), default_config(), formats=("pdf",), built_at=BUILT)
+    names = paged.part_names(b.context)
+    first_appendix = next(i for i, n in enumerate(names) if n.startswith("appendix"))
+    assert added == [*names[:first_appendix], "workers done", *names[first_appendix:]]
+    texts = _texts(pypdf.PdfReader(io.BytesIO(b.files["brief.pdf"])))
+    assert all(f"Page {i} of {len(texts)}" in t for i, t in enumerate(texts, 1))
+    assert "Verdict board" in texts[0] and "Disclaimer" in texts[-1]
+
+
 def test_every_table_fits_the_page_width(brief):
     """No table of any part is wider than the page's content box (fixed column widths must leave
     room for the cells' padding)."""
