@@ -38,13 +38,13 @@ from .render import (
 from .theme import Theme
 
 __all__ = [
+    "Assembly",
     "LaidOutPart",
     "MarginText",
     "Margins",
     "PageMarks",
     "PageNumbers",
     "Part",
-    "Assembly",
     "Run",
     "appendix_parts",
     "assemble",
