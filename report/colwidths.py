@@ -93,6 +93,11 @@ def _text_pt(text: str, family: str, size_pt: float, bold: bool) -> float | None
     return None if face is None else face.width(text)
 
 
+def _content_width_pt(page_size: str) -> float:
+    """The width of the page's content box (pt)."""
+    return (PAGE_WIDTH_MM[page_size] - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) * 72 / 25.4
+
+
 def print_widths(block: Mapping[str, Any], theme: Theme, page_size: str) -> list[float] | None:
     """The widths, in percent of the table's, of a data table's columns but the last (which takes
     the rest) when its cells fit the page unwrapped; None when the table keeps the automatic
@@ -132,7 +137,7 @@ def print_widths(block: Mapping[str, Any], theme: Theme, page_size: str) -> list
                 w = _text_pt(text, family, size, label or c.get("tone") in bold_tones)
             if not take(i, w):
                 return None
-    page_pt = (PAGE_WIDTH_MM[page_size] - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) * 72 / 25.4
+    page_pt = _content_width_pt(page_size)
     total = sum(widest)
     if total > page_pt * FIT or total <= 0:
         return None
@@ -157,7 +162,7 @@ def evidence_widths(evidence: Sequence[Mapping[str, Any]], theme: Theme, page_si
             if w is None:
                 return None
             widest[i] = max(widest[i], w + EVIDENCE_SLACK_PT * (i < 2))
-    page_pt = (PAGE_WIDTH_MM[page_size] - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) * 72 / 25.4
+    page_pt = _content_width_pt(page_size)
     total = sum(widest) + sum(EVIDENCE_PAD_PT)
     if total > (page_pt - CARD_INSET_PT) * FIT:
         return None

@@ -473,10 +473,9 @@ def _finish(writer: Any, pages: Sequence[tuple[Any, LaidOutPart, int]], first: A
     save, restore = writer._add_object(save), writer._add_object(restore)
     marks: list[PageMarks] = []
     title: str | None = None
-    for out, part, j in pages:
+    for i, (out, part, j) in enumerate(pages):
         if j == 0:
             title = part.title if part.title is not None else title
-        i = len(marks)
         height = float(out.mediabox.height)
         key = (i > 0, title, height)
         if key not in stamped:
